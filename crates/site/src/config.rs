@@ -1,0 +1,251 @@
+//! The site's configuration file (TOML). Every key has a default, so an empty file (or
+//! none) gives a working site; command-line flags override the file. The reference with
+//! every key is `docs/configuration.md`.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use steward_ingest::DeviceProfile;
+use steward_store::SyncMode;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    pub site: SiteSection,
+    pub http: HttpSection,
+    pub syslog: SyslogSection,
+    pub store: StoreSection,
+    pub profiles: Vec<DeviceProfile>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteSection {
+    /// Stamped on every event and object as `steward.site.id`.
+    pub id: String,
+    /// Tenant slot, assigned by a hub later; empty until then.
+    pub tenant: String,
+    /// Data directory: event partitions, state database, TLS material, bootstrap token.
+    pub data: PathBuf,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSection {
+    /// API and console address.
+    pub listen: SocketAddr,
+    /// Largest accepted request body; larger ones get 413.
+    pub max_body_bytes: usize,
+}
+
+/// A listener address, or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listen {
+    Off,
+    At(SocketAddr),
+}
+
+impl<'de> Deserialize<'de> for Listen {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::str::FromStr for Listen {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "" | "off" | "none" | "disabled" => Ok(Listen::Off),
+            other => other
+                .parse()
+                .map(Listen::At)
+                .map_err(|_| format!("{other:?} is neither an address like 0.0.0.0:5514 nor \"off\"")),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyslogSection {
+    pub udp: Listen,
+    pub tcp: Listen,
+    pub tls: Listen,
+    /// PEM certificate chain and key for the TLS listener; when both are empty a
+    /// self-signed pair is generated into `<data>/tls/` on first start.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub max_record_bytes: usize,
+    pub max_connections: usize,
+    pub idle_timeout_secs: u64,
+    /// IANA zone for timestamps that carry no zone (RFC 3164 and many devices).
+    pub timezone: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// Days of events kept; whole days are dropped past it. 180 is the minimum Chinese
+    /// law requires for network logs.
+    pub retention_days: u32,
+    /// `full`: fsync every commit (survives power loss); `normal`: survives a crash of
+    /// the process only.
+    pub sync: SyncMode,
+    /// Batches waiting for the writer before producers are pushed back.
+    pub queue_batches: usize,
+    /// Events grouped into one transaction at most.
+    pub max_transaction_events: usize,
+}
+
+impl Default for SiteSection {
+    fn default() -> Self {
+        Self { id: "local".into(), tenant: String::new(), data: PathBuf::from("steward-data") }
+    }
+}
+
+impl Default for HttpSection {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_body_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+impl Default for SyslogSection {
+    fn default() -> Self {
+        Self {
+            udp: Listen::At(SocketAddr::from(([0, 0, 0, 0], 5514))),
+            tcp: Listen::At(SocketAddr::from(([0, 0, 0, 0], 5514))),
+            tls: Listen::At(SocketAddr::from(([0, 0, 0, 0], 6514))),
+            tls_cert: None,
+            tls_key: None,
+            max_record_bytes: 64 * 1024,
+            max_connections: 20_000,
+            idle_timeout_secs: 600,
+            timezone: "UTC".into(),
+        }
+    }
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        Self {
+            retention_days: 180,
+            sync: SyncMode::Full,
+            queue_batches: 1024,
+            max_transaction_events: 20_000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl SiteConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::parse(&text).map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Checks values serde cannot: ranges and cross-field rules.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        steward_model::SiteId::new(self.site.id.clone())
+            .map_err(|e| ConfigError::Invalid(format!("site.id: {e}")))?;
+        steward_model::TenantId::new(self.site.tenant.clone())
+            .map_err(|e| ConfigError::Invalid(format!("site.tenant: {e}")))?;
+        if !(256..=16 * 1024 * 1024).contains(&self.syslog.max_record_bytes) {
+            return Err(ConfigError::Invalid(
+                "syslog.max_record_bytes must be between 256 and 16777216".into(),
+            ));
+        }
+        if self.syslog.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "syslog.timezone: unknown zone {:?} (use an IANA name like Asia/Shanghai)",
+                self.syslog.timezone
+            )));
+        }
+        if self.store.retention_days == 0 {
+            return Err(ConfigError::Invalid("store.retention_days must be at least 1".into()));
+        }
+        if self.syslog.max_connections == 0 || self.store.queue_batches == 0 {
+            return Err(ConfigError::Invalid(
+                "syslog.max_connections and store.queue_batches must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = SiteConfig::parse("").unwrap();
+        assert_eq!(c.http.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.syslog.udp, Listen::At("0.0.0.0:5514".parse().unwrap()));
+        assert_eq!(c.store.retention_days, 180);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let c = SiteConfig::parse(
+            r#"
+            [site]
+            id = "acme-hq"
+            data = "/var/lib/steward"
+            [http]
+            listen = "0.0.0.0:8443"
+            [syslog]
+            udp = "off"
+            tcp = "127.0.0.1:1514"
+            timezone = "Asia/Shanghai"
+            [store]
+            retention_days = 365
+            sync = "normal"
+            [[profiles]]
+            name = "edge-fw"
+            listeners = ["syslog-udp"]
+            peers = ["10.0.0.0/24"]
+            parser = "cef"
+            timezone = "Asia/Shanghai"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.syslog.udp, Listen::Off);
+        assert_eq!(c.store.sync, SyncMode::Normal);
+        assert_eq!(c.profiles.len(), 1);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        assert!(SiteConfig::parse("[site]\nidd = \"x\"").is_err());
+        assert!(SiteConfig::parse("[syslog]\nudp = \"nowhere\"").is_err());
+        let mut c = SiteConfig::default();
+        c.syslog.timezone = "Nowhere/Land".into();
+        assert!(c.validate().is_err());
+        let mut c = SiteConfig::default();
+        c.site.id = "bad id".into();
+        assert!(c.validate().is_err());
+    }
+}

@@ -1,0 +1,143 @@
+//! Command-line interface. Flags override the configuration file.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "steward", version, about = "Security operations for MSSPs and their customers")]
+pub struct Cli {
+    /// More log output (-v debug, -vv trace); STEWARD_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a site: collect, normalise, store and search a customer's logs.
+    Site(SiteArgs),
+    /// Run a site on embedded storage with generated traffic, for a first look.
+    Demo(DemoArgs),
+    /// Parse log lines and print one ECS JSON document per line.
+    Parse(ParseArgs),
+    /// Search a site's stored events from the command line.
+    Search(SearchArgs),
+    /// Measure parsing, ingestion and search speed.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ListenArgs {
+    /// Data directory (events, state, TLS material, bootstrap token).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// API and console address.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+    /// Syslog over UDP, or "off".
+    #[arg(long, value_name = "ADDR")]
+    pub syslog_udp: Option<String>,
+    /// Syslog over TCP (newline and octet-counted framing), or "off".
+    #[arg(long, value_name = "ADDR")]
+    pub syslog_tcp: Option<String>,
+    /// Syslog over TLS (RFC 5425), or "off".
+    #[arg(long, value_name = "ADDR")]
+    pub syslog_tls: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// TOML configuration file (see docs/configuration.md).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub listen: ListenArgs,
+    /// This site's id, stamped on every event.
+    #[arg(long, value_name = "ID")]
+    pub site_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub listen: ListenArgs,
+    /// Generated events per second.
+    #[arg(long, default_value_t = 20)]
+    pub rate: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// Parser name, or "auto" to detect per line.
+    #[arg(long, short, default_value = "auto")]
+    pub parser: String,
+    /// Zone for timestamps without one (IANA name).
+    #[arg(long, default_value = "UTC")]
+    pub timezone: String,
+    /// List the parsers and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Input file, or "-" for standard input.
+    #[arg(default_value = "-")]
+    pub input: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The site's data directory.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Start of the range (RFC 3339, date, epoch ms, now-24h); default: all time.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the range; default: all time.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Most events to print.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print only the number of matches.
+    #[arg(long)]
+    pub count: bool,
+    /// The query (see docs/search.md); empty matches everything.
+    #[arg(default_value = "")]
+    pub query: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// Parse-only speed per parser, on one core.
+    Parse {
+        /// Lines per parser.
+        #[arg(long, default_value_t = 200_000)]
+        lines: usize,
+    },
+    /// End-to-end: loopback TCP and HTTP into durable storage.
+    Ingest {
+        /// Events per transport.
+        #[arg(long, default_value_t = 500_000)]
+        events: usize,
+        /// Parallel TCP connections.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+    },
+    /// Search latency over a store filled with synthetic events.
+    Search {
+        /// Events to store before measuring.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Queries per kind.
+        #[arg(long, default_value_t = 50)]
+        queries: usize,
+        /// Keep the filled store here (reused when it exists) instead of a temp dir.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+}

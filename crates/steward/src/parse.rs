@@ -1,0 +1,52 @@
+//! `steward parse`: the parser test loop. One ECS document per input line; a line no
+//! parser understands still yields a document (with `error.message`).
+
+use crate::cli::ParseArgs;
+use anyhow::{Context, Result};
+use chrono::Utc;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use steward_normalize::{Normalizer, ParseOptions, RecordMeta, Registry};
+
+pub fn run(args: ParseArgs) -> Result<ExitCode> {
+    let registry = Arc::new(Registry::builtin());
+    if args.list {
+        for name in registry.names() {
+            println!("{name}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.parser != "auto" && registry.get(&args.parser).is_none() {
+        anyhow::bail!("unknown parser {:?}; known: auto, {}", args.parser, registry.names().join(", "));
+    }
+    let timezone: chrono_tz::Tz = args
+        .timezone
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown time zone {:?}", args.timezone))?;
+    let options = ParseOptions { timezone, ..ParseOptions::default() };
+    let normalizer = Normalizer::new(registry);
+    let input: Box<dyn Read> = if args.input.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(&args.input)
+                .with_context(|| format!("opening {}", args.input.display()))?,
+        )
+    };
+    let mut reader = BufReader::new(input);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        // Bytes, not String: invalid UTF-8 must reach the normaliser, which flags it.
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let meta = RecordMeta { received: Utc::now(), peer: None, listener: None, truncated: false };
+        let event = normalizer.normalize(&line, &args.parser, &options, &meta);
+        writeln!(out, "{}", event.to_json())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

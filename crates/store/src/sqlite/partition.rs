@@ -1,0 +1,169 @@
+//! One day's database file: opening it safely, appending to it, describing it.
+
+use super::schema::{self, column_values, indexed_text, insert_sql};
+use super::{functions, SqliteOptions, SyncMode};
+use crate::{AppendStats, StoreError};
+use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use steward_model::Event;
+
+/// What a partition holds, kept in memory to prune searches.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PartitionInfo {
+    pub min_ts: i64,
+    pub max_ts: i64,
+    pub events: i64,
+}
+
+pub enum Check {
+    None,
+    /// `PRAGMA quick_check`: catches torn or damaged pages after a crash.
+    Quick,
+}
+
+pub struct Partition {
+    name: String,
+    path: PathBuf,
+    pub(super) conn: Connection,
+}
+
+impl Partition {
+    pub fn open(path: &Path, options: &SqliteOptions, check: Check) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(StoreError::sqlite(path))?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(StoreError::sqlite(path))?;
+        let sync = match options.sync {
+            SyncMode::Full => "FULL",
+            SyncMode::Normal => "NORMAL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA temp_store = MEMORY;"
+        ))
+        .map_err(StoreError::sqlite(path))?;
+        if let Check::Quick = check {
+            let verdict: String = conn
+                .query_row("PRAGMA quick_check", [], |r| r.get(0))
+                .map_err(StoreError::sqlite(path))?;
+            if verdict != "ok" {
+                return Err(StoreError::BadRequest(format!(
+                    "{}: integrity check failed: {verdict}",
+                    path.display()
+                )));
+            }
+        }
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(StoreError::sqlite(path))?;
+        if version > schema::SCHEMA_VERSION {
+            return Err(StoreError::BadRequest(format!(
+                "{} was written by a newer Steward (schema {version}, this one knows {})",
+                path.display(),
+                schema::SCHEMA_VERSION
+            )));
+        }
+        if version < schema::SCHEMA_VERSION {
+            conn.execute_batch(&schema::ddl()).map_err(StoreError::sqlite(path))?;
+            conn.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))
+                .map_err(StoreError::sqlite(path))?;
+        }
+        functions::register(&conn).map_err(StoreError::sqlite(path))?;
+        Ok(Self {
+            name: name_of(path),
+            path: path.to_owned(),
+            conn,
+        })
+    }
+
+    pub fn open_reader(path: &Path) -> Result<Self, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite(path))?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(StoreError::sqlite(path))?;
+        conn.execute_batch("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY;")
+            .map_err(StoreError::sqlite(path))?;
+        functions::register(&conn).map_err(StoreError::sqlite(path))?;
+        Ok(Self {
+            name: name_of(path),
+            path: path.to_owned(),
+            conn,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends all events in one transaction: all of them become visible, or none.
+    pub fn append(&mut self, events: &[Event], now_micros: i64) -> Result<AppendStats, StoreError> {
+        let path = self.path.clone();
+        let err = || StoreError::sqlite(&path);
+        let tx = self.conn.transaction().map_err(err())?;
+        let mut bytes = 0;
+        let (mut min_ts, mut max_ts) = (i64::MAX, i64::MIN);
+        {
+            let mut insert = tx.prepare_cached(&insert_sql()).map_err(err())?;
+            let mut text = tx
+                .prepare_cached("INSERT INTO events_text (rowid, body) VALUES (?, ?)")
+                .map_err(err())?;
+            for event in events {
+                let mut values = column_values(event, now_micros);
+                let ts = match values.first() {
+                    Some(rusqlite::types::Value::Integer(ts)) => *ts,
+                    _ => now_micros,
+                };
+                min_ts = min_ts.min(ts);
+                max_ts = max_ts.max(ts);
+                let doc = event.to_json();
+                bytes += doc.len();
+                values.push(rusqlite::types::Value::Text(doc));
+                insert.execute(params_from_iter(values)).map_err(err())?;
+                let row = tx.last_insert_rowid();
+                let body = indexed_text(event);
+                if !body.is_empty() {
+                    text.execute(rusqlite::params![row, body]).map_err(err())?;
+                }
+            }
+        }
+        tx.execute(
+            "INSERT INTO partition_meta (id, min_ts, max_ts, events) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET min_ts = min(min_ts, ?1), max_ts = max(max_ts, ?2),
+                                            events = events + ?3",
+            rusqlite::params![min_ts, max_ts, events.len() as i64],
+        )
+        .map_err(err())?;
+        tx.commit().map_err(err())?;
+        Ok(AppendStats {
+            events: events.len(),
+            bytes,
+        })
+    }
+
+    pub fn info(&self) -> Result<PartitionInfo, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT min_ts, max_ts, events FROM partition_meta WHERE id = 1",
+                [],
+                |r| {
+                    Ok(PartitionInfo {
+                        min_ts: r.get(0)?,
+                        max_ts: r.get(1)?,
+                        events: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(StoreError::sqlite(&self.path))
+    }
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .and_then(|s| s.strip_prefix("events-"))
+        .unwrap_or_default()
+        .to_owned()
+}
