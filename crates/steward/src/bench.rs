@@ -60,7 +60,6 @@ fn parse(lines: usize) -> Result<()> {
     let mut rng = Rng::new(42);
     println!("parse-only, one thread, {lines} lines per parser (full normalisation: parse + ECS document)");
     println!("{:<10} {:>14} {:>10} {:>12}", "parser", "lines/s", "µs/line", "bytes/line");
-    let mut all = Vec::new();
     for (kind, name) in traffic::KINDS.iter().enumerate() {
         let input: Vec<String> = (0..lines).map(|_| traffic::line(&mut rng, kind, Utc::now())).collect();
         let bytes: usize = input.iter().map(String::len).sum();
@@ -82,7 +81,6 @@ fn parse(lines: usize) -> Result<()> {
                 if failed > 0 { format!("  ({failed} failed)") } else { String::new() }
             );
         }
-        all.extend(input);
     }
     Ok(())
 }
@@ -102,7 +100,9 @@ fn ingest(events: usize, connections: usize) -> Result<()> {
     config.syslog.tls = Listen::Off;
     config.syslog.tcp = Listen::At(SocketAddr::from(([127, 0, 0, 1], 0)));
     crate::raise_fd_limit();
+    let site_data = data.clone();
     let result = crate::runtime()?.block_on(async move {
+        let data = site_data;
         let options = steward_site::StartOptions { bootstrap_token: Some("bench-token-0123456789abcdef".into()) };
         let site = steward_site::start(config, options).await?;
         let token = "bench-token-0123456789abcdef".to_string();

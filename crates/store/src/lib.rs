@@ -19,8 +19,8 @@ mod writer;
 pub use error::StoreError;
 pub use sqlite::{SqliteOptions, SqliteStore, SyncMode};
 pub use types::{
-    Cursor, HistogramBucket, HistogramRequest, SearchRequest, SearchResult, StoredEvent,
-    TimeRange, TopRequest, TopValue,
+    Cursor, HistogramBucket, HistogramRequest, SearchRequest, SearchResult, StoredEvent, TimeRange,
+    TopRequest, TopValue,
 };
 pub use writer::{
     LatencyHistogram, WriteQueue, WriteQueueOptions, WriterHandle, WriterStats, LATENCY_BUCKETS,
@@ -45,8 +45,11 @@ pub trait EventStore: Send + Sync + 'static {
     fn histogram(&self, request: &HistogramRequest) -> Result<Vec<HistogramBucket>, StoreError>;
     fn top(&self, request: &TopRequest) -> Result<Vec<TopValue>, StoreError>;
     /// Drops whole partitions older than `keep_days` before `now`; returns what it dropped.
-    fn apply_retention(&self, now: DateTime<Utc>, keep_days: u32)
-        -> Result<Vec<String>, StoreError>;
+    fn apply_retention(
+        &self,
+        now: DateTime<Utc>,
+        keep_days: u32,
+    ) -> Result<Vec<String>, StoreError>;
     /// Bytes the store occupies on disk.
     fn disk_bytes(&self) -> Result<u64, StoreError>;
 }

@@ -45,7 +45,10 @@ impl Cursor {
         let bad = || StoreError::BadCursor(s.chars().take(64).collect());
         let mut parts = s.splitn(3, '.');
         let ts_micros = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-        let partition = parts.next().filter(|p| is_partition_name(p)).ok_or_else(bad)?;
+        let partition = parts
+            .next()
+            .filter(|p| is_partition_name(p))
+            .ok_or_else(bad)?;
         let row = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
         Ok(Self {
             ts_micros,
@@ -125,7 +128,14 @@ mod tests {
             row: 42,
         };
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
-        for bad in ["", "1.2", "x.20261123.1", "1.2026112.1", "1.20261123.y", "1.../..1"] {
+        for bad in [
+            "",
+            "1.2",
+            "x.20261123.1",
+            "1.2026112.1",
+            "1.20261123.y",
+            "1.../..1",
+        ] {
             assert!(Cursor::decode(bad).is_err(), "{bad}");
         }
     }

@@ -142,7 +142,11 @@ impl WriteQueue {
     pub fn try_submit(&self, events: Vec<Event>) -> Result<(), Vec<Event>> {
         let n = events.len() as u64;
         self.stats.queued_events.fetch_add(n, Ordering::Relaxed);
-        match self.tx.try_send(Job { events, ack: None, close: false }) {
+        match self.tx.try_send(Job {
+            events,
+            ack: None,
+            close: false,
+        }) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job)) => {
                 self.stats.queued_events.fetch_sub(n, Ordering::Relaxed);
@@ -156,7 +160,15 @@ impl WriteQueue {
         let (ack, done) = oneshot::channel();
         let n = events.len() as u64;
         self.stats.queued_events.fetch_add(n, Ordering::Relaxed);
-        if self.tx.blocking_send(Job { events, ack: Some(ack), close: false }).is_err() {
+        if self
+            .tx
+            .blocking_send(Job {
+                events,
+                ack: Some(ack),
+                close: false,
+            })
+            .is_err()
+        {
             self.stats.queued_events.fetch_sub(n, Ordering::Relaxed);
             return Err(StoreError::WriterGone);
         }
@@ -170,7 +182,11 @@ impl WriteQueue {
     /// Asks the writer to commit everything queued so far and stop; later batches are
     /// refused with [`StoreError::WriterGone`]. Pair with [`WriterHandle::join`].
     pub async fn close(&self) {
-        let job = Job { events: Vec::new(), ack: None, close: true };
+        let job = Job {
+            events: Vec::new(),
+            ack: None,
+            close: true,
+        };
         // A writer that is already gone has nothing left to commit.
         let _ = self.tx.send(job).await;
     }
@@ -178,7 +194,16 @@ impl WriteQueue {
     async fn enqueue(&self, events: Vec<Event>, ack: Option<Ack>) -> Result<(), StoreError> {
         let n = events.len() as u64;
         self.stats.queued_events.fetch_add(n, Ordering::Relaxed);
-        if self.tx.send(Job { events, ack, close: false }).await.is_err() {
+        if self
+            .tx
+            .send(Job {
+                events,
+                ack,
+                close: false,
+            })
+            .await
+            .is_err()
+        {
             self.stats.queued_events.fetch_sub(n, Ordering::Relaxed);
             return Err(StoreError::WriterGone);
         }
@@ -196,7 +221,9 @@ fn run_writer(
     let mut acks: Vec<Ack> = Vec::new();
     let mut closing = false;
     while !closing {
-        let Some(first) = rx.blocking_recv() else { break };
+        let Some(first) = rx.blocking_recv() else {
+            break;
+        };
         closing |= take(first, &mut events, &mut acks);
         while events.len() < options.max_transaction_events && !closing {
             match rx.try_recv() {
@@ -215,7 +242,9 @@ fn run_writer(
         match &result {
             Ok(s) => {
                 stats.stored_events.fetch_add(n, Ordering::Relaxed);
-                stats.stored_bytes.fetch_add(s.bytes as u64, Ordering::Relaxed);
+                stats
+                    .stored_bytes
+                    .fetch_add(s.bytes as u64, Ordering::Relaxed);
                 stats.transactions.fetch_add(1, Ordering::Relaxed);
             }
             Err(e) => {

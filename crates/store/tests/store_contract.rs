@@ -35,11 +35,20 @@ fn fixture_events() -> Vec<Event> {
 }
 
 fn all_time(query: Query, limit: usize) -> SearchRequest {
-    SearchRequest { query, range: TimeRange::all(), limit, cursor: None, count_limit: u64::MAX }
+    SearchRequest {
+        query,
+        range: TimeRange::all(),
+        limit,
+        cursor: None,
+        count_limit: u64::MAX,
+    }
 }
 
 fn originals(events: &[steward_store::StoredEvent]) -> BTreeSet<String> {
-    events.iter().map(|e| e.event.get_str("event.original").unwrap_or("").to_owned()).collect()
+    events
+        .iter()
+        .map(|e| e.event.get_str("event.original").unwrap_or("").to_owned())
+        .collect()
 }
 
 fn open_filled() -> (tempfile::TempDir, SqliteStore, Vec<Event>) {
@@ -116,14 +125,19 @@ fn storage_agrees_with_the_in_memory_evaluator() {
             .filter(|e| query.matches(e))
             .map(|e| e.get_str("event.original").unwrap_or("").to_owned())
             .collect();
-        let found = store.search(&all_time(query, 100)).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let found = store
+            .search(&all_time(query, 100))
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
         assert_eq!(originals(&found.events), expected, "query {q:?}");
         assert_eq!(found.total as usize, expected.len(), "total of {q:?}");
         assert!(found.total_exact);
         informative += usize::from(!expected.is_empty() && expected.len() < events.len());
     }
     // The table must discriminate: most queries select some events but not all.
-    assert!(informative >= 35, "only {informative} queries select a proper subset");
+    assert!(
+        informative >= 35,
+        "only {informative} queries select a proper subset"
+    );
 }
 
 #[test]
@@ -150,41 +164,82 @@ fn pages_are_newest_first_and_complete() {
 fn time_ranges_counts_histogram_and_top() {
     let (_dir, store, _) = open_filled();
     let from = Utc.with_ymd_and_hms(2026, 11, 20, 8, 10, 0).unwrap();
-    let range = TimeRange { from, to: from + Duration::minutes(20) };
+    let range = TimeRange {
+        from,
+        to: from + Duration::minutes(20),
+    };
     let found = store
-        .search(&SearchRequest { query: Query::All, range, limit: 10, cursor: None, count_limit: 100 })
+        .search(&SearchRequest {
+            query: Query::All,
+            range,
+            limit: 10,
+            cursor: None,
+            count_limit: 100,
+        })
         .unwrap();
     assert_eq!(found.total, 2, "[08:10, 08:30) holds two events");
 
     let capped = store
-        .search(&SearchRequest { query: Query::All, range: TimeRange::all(), limit: 1, cursor: None, count_limit: 3 })
+        .search(&SearchRequest {
+            query: Query::All,
+            range: TimeRange::all(),
+            limit: 1,
+            cursor: None,
+            count_limit: 3,
+        })
         .unwrap();
     assert_eq!((capped.total, capped.total_exact), (3, false));
 
     let buckets = store
         .histogram(&HistogramRequest {
             query: Query::All,
-            range: TimeRange { from: Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap(), to: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap() },
+            range: TimeRange {
+                from: Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap(),
+                to: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
+            },
             interval_secs: 1800,
         })
         .unwrap();
-    assert_eq!(buckets.iter().map(|b| b.count).collect::<Vec<_>>(), vec![3, 3]);
+    assert_eq!(
+        buckets.iter().map(|b| b.count).collect::<Vec<_>>(),
+        vec![3, 3]
+    );
 
     let top = store
-        .top(&TopRequest { query: Query::All, range: TimeRange::all(), field: "host.name".into(), limit: 2 })
+        .top(&TopRequest {
+            query: Query::All,
+            range: TimeRange::all(),
+            field: "host.name".into(),
+            limit: 2,
+        })
         .unwrap();
     assert_eq!(top[0].value, json!("web01"));
     assert_eq!(top[0].count, 2);
     let top_ip = store
-        .top(&TopRequest { query: Query::All, range: TimeRange::all(), field: "source.ip".into(), limit: 10 })
+        .top(&TopRequest {
+            query: Query::All,
+            range: TimeRange::all(),
+            field: "source.ip".into(),
+            limit: 10,
+        })
         .unwrap();
     assert!(top_ip.iter().any(|v| v.value == json!("2001:db8::10")));
     let top_json = store
-        .top(&TopRequest { query: Query::All, range: TimeRange::all(), field: "labels.zone".into(), limit: 10 })
+        .top(&TopRequest {
+            query: Query::All,
+            range: TimeRange::all(),
+            field: "labels.zone".into(),
+            limit: 10,
+        })
         .unwrap();
     assert_eq!(top_json.len(), 2);
     assert!(store
-        .top(&TopRequest { query: Query::All, range: TimeRange::all(), field: "x\"y".into(), limit: 1 })
+        .top(&TopRequest {
+            query: Query::All,
+            range: TimeRange::all(),
+            field: "x\"y".into(),
+            limit: 1
+        })
         .is_err());
 }
 
@@ -198,18 +253,31 @@ fn committed_batches_survive_reopening_and_retention_drops_old_days() {
     let store = SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap();
     assert_eq!(store.search(&all_time(Query::All, 0)).unwrap().total, 6);
     assert!(store.disk_bytes().unwrap() > 0);
-    assert!(store.apply_retention(Utc::now(), 1).unwrap().is_empty(), "today's partition stays");
-    let dropped = store.apply_retention(Utc::now() + Duration::days(3), 1).unwrap();
+    assert!(
+        store.apply_retention(Utc::now(), 1).unwrap().is_empty(),
+        "today's partition stays"
+    );
+    let dropped = store
+        .apply_retention(Utc::now() + Duration::days(3), 1)
+        .unwrap();
     assert_eq!(dropped.len(), 1);
     assert_eq!(store.search(&all_time(Query::All, 0)).unwrap().total, 0);
     store.append(&fixture_events()).unwrap();
-    assert_eq!(store.search(&all_time(Query::All, 0)).unwrap().total, 6, "a dropped day can be written again");
+    assert_eq!(
+        store.search(&all_time(Query::All, 0)).unwrap().total,
+        6,
+        "a dropped day can be written again"
+    );
 }
 
 #[test]
 fn a_damaged_partition_is_set_aside_not_fatal() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("events-20260101.db"), b"this is not a database, just garbage bytes").unwrap();
+    std::fs::write(
+        dir.path().join("events-20260101.db"),
+        b"this is not a database, just garbage bytes",
+    )
+    .unwrap();
     let store = SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap();
     store.append(&fixture_events()).unwrap();
     assert_eq!(store.search(&all_time(Query::All, 0)).unwrap().total, 6);

@@ -104,7 +104,11 @@ fn column_value(kind: Kind, s: &Scalar) -> Option<SqlValue> {
         },
         Kind::Ip => match s {
             Scalar::Ip(ip) => Some(SqlValue::Blob(ip_to_bytes(*ip).to_vec())),
-            Scalar::Str(t) => t.trim().parse().ok().map(|ip| SqlValue::Blob(ip_to_bytes(ip).to_vec())),
+            Scalar::Str(t) => t
+                .trim()
+                .parse()
+                .ok()
+                .map(|ip| SqlValue::Blob(ip_to_bytes(ip).to_vec())),
             _ => None,
         },
         Kind::Time => match s {
@@ -244,7 +248,8 @@ fn json_field(field: &str, p: &Predicate, sql: &mut Sql) {
 /// instants, addresses as addresses, other strings by text.
 fn json_range(lower: &Bound<Scalar>, upper: &Bound<Scalar>, sql: &mut Sql) {
     let sample = match (lower, upper) {
-        (Bound::Included(s) | Bound::Excluded(s), _) | (_, Bound::Included(s) | Bound::Excluded(s)) => s,
+        (Bound::Included(s) | Bound::Excluded(s), _)
+        | (_, Bound::Included(s) | Bound::Excluded(s)) => s,
         _ => {
             sql.push("j.value IS NOT NULL");
             return;

@@ -28,7 +28,8 @@ fn blob_arg(ctx: &Context<'_>, i: usize) -> Option<Vec<u8>> {
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("steward_ip_in", 3, flags, |ctx| {
-        let (Some(ip), Some(lo), Some(hi)) = (ip_of(ctx.get_raw(0)), blob_arg(ctx, 1), blob_arg(ctx, 2))
+        let (Some(ip), Some(lo), Some(hi)) =
+            (ip_of(ctx.get_raw(0)), blob_arg(ctx, 1), blob_arg(ctx, 2))
         else {
             return Ok(false);
         };

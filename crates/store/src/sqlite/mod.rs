@@ -149,7 +149,10 @@ fn list_partitions(dir: &Path) -> Result<Vec<String>, StoreError> {
         let entry = entry.map_err(StoreError::io(dir))?;
         let file = entry.file_name();
         let Some(file) = file.to_str() else { continue };
-        if let Some(name) = file.strip_prefix("events-").and_then(|f| f.strip_suffix(".db")) {
+        if let Some(name) = file
+            .strip_prefix("events-")
+            .and_then(|f| f.strip_suffix(".db"))
+        {
             if is_partition_name(name) {
                 names.push(name.to_owned());
             }
@@ -168,7 +171,11 @@ impl EventStore for SqliteStore {
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if writer.as_ref().map(|w| w.name()) != Some(name.as_str()) {
             let path = partition_path(&self.dir, &name);
-            *writer = Some(Partition::open(&path, &self.options, partition::Check::None)?);
+            *writer = Some(Partition::open(
+                &path,
+                &self.options,
+                partition::Check::None,
+            )?);
         }
         let Some(partition) = writer.as_mut() else {
             return Err(StoreError::WriterGone);
@@ -205,21 +212,32 @@ impl EventStore for SqliteStore {
             .filter(|n| n.as_str() < oldest_kept.as_str())
             .collect();
         for name in &doomed {
-            self.readers.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+            self.readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(name);
             {
                 let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
                 if writer.as_ref().map(|w| w.name()) == Some(name.as_str()) {
                     *writer = None;
                 }
             }
-            self.partitions.write().unwrap_or_else(|p| p.into_inner()).remove(name);
+            self.partitions
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(name);
             let path = partition_path(&self.dir, name);
             for suffix in ["", "-wal", "-shm"] {
                 let file = PathBuf::from(format!("{}{suffix}", path.display()));
                 match std::fs::remove_file(&file) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(StoreError::Io { path: file, source: e }),
+                    Err(e) => {
+                        return Err(StoreError::Io {
+                            path: file,
+                            source: e,
+                        })
+                    }
                 }
             }
             tracing::info!(partition = %name, "retention dropped a partition");
@@ -232,7 +250,10 @@ impl EventStore for SqliteStore {
         for entry in std::fs::read_dir(&self.dir).map_err(StoreError::io(&self.dir))? {
             let entry = entry.map_err(StoreError::io(&self.dir))?;
             if entry.file_name().to_string_lossy().starts_with("events-") {
-                total += entry.metadata().map_err(StoreError::io(entry.path()))?.len();
+                total += entry
+                    .metadata()
+                    .map_err(StoreError::io(entry.path()))?
+                    .len();
             }
         }
         Ok(total)

@@ -31,7 +31,8 @@ pub struct Partition {
 impl Partition {
     pub fn open(path: &Path, options: &SqliteOptions, check: Check) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(StoreError::sqlite(path))?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(StoreError::sqlite(path))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(StoreError::sqlite(path))?;
         let sync = match options.sync {
             SyncMode::Full => "FULL",
             SyncMode::Normal => "NORMAL",
@@ -62,7 +63,8 @@ impl Partition {
             )));
         }
         if version < schema::SCHEMA_VERSION {
-            conn.execute_batch(&schema::ddl()).map_err(StoreError::sqlite(path))?;
+            conn.execute_batch(&schema::ddl())
+                .map_err(StoreError::sqlite(path))?;
             conn.execute_batch(&format!("PRAGMA user_version = {}", schema::SCHEMA_VERSION))
                 .map_err(StoreError::sqlite(path))?;
         }
@@ -77,7 +79,8 @@ impl Partition {
     pub fn open_reader(path: &Path) -> Result<Self, StoreError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite(path))?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(StoreError::sqlite(path))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(StoreError::sqlite(path))?;
         conn.execute_batch("PRAGMA query_only = 1; PRAGMA temp_store = MEMORY;")
             .map_err(StoreError::sqlite(path))?;
         functions::register(&conn).map_err(StoreError::sqlite(path))?;

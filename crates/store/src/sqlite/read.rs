@@ -10,8 +10,8 @@ use crate::{
     StoredEvent, TopRequest, TopValue,
 };
 use chrono::{DateTime, Utc};
-use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::params_from_iter;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 use std::cmp::Reverse;
 use std::collections::HashMap;
 use steward_model::Event;
@@ -77,7 +77,10 @@ pub fn search(store: &SqliteStore, req: &SearchRequest) -> Result<SearchResult, 
                 "SELECT ts, id, doc FROM events WHERE {clause} ORDER BY ts DESC, id DESC LIMIT {limit}"
             );
             let found = store.with_reader(name, |p| {
-                let mut stmt = p.conn.prepare_cached(&sql).map_err(StoreError::sqlite(p.path()))?;
+                let mut stmt = p
+                    .conn
+                    .prepare_cached(&sql)
+                    .map_err(StoreError::sqlite(p.path()))?;
                 let mapped = stmt
                     .query_map(params_from_iter(params), |r| {
                         Ok(Row {
@@ -93,9 +96,7 @@ pub fn search(store: &SqliteStore, req: &SearchRequest) -> Result<SearchResult, 
                     .map_err(StoreError::sqlite(p.path()))
             })?;
             rows.extend(found);
-            rows.sort_by(|a, b| {
-                (b.ts, &b.partition, b.id).cmp(&(a.ts, &a.partition, a.id))
-            });
+            rows.sort_by(|a, b| (b.ts, &b.partition, b.id).cmp(&(a.ts, &a.partition, a.id)));
             rows.truncate(limit);
         }
     }
@@ -145,7 +146,10 @@ fn cursor_clause(c: &Cursor, partition: &str, params: &mut Vec<SqlValue>) -> Str
 }
 
 fn query_one(p: &Partition, sql: &str, params: Vec<SqlValue>) -> Result<i64, StoreError> {
-    let mut stmt = p.conn.prepare_cached(sql).map_err(StoreError::sqlite(p.path()))?;
+    let mut stmt = p
+        .conn
+        .prepare_cached(sql)
+        .map_err(StoreError::sqlite(p.path()))?;
     stmt.query_row(params_from_iter(params), |r| r.get(0))
         .map_err(StoreError::sqlite(p.path()))
 }
@@ -164,13 +168,19 @@ pub fn histogram(
     for (name, _) in store.partitions_for(from, to) {
         let (clause, mut params) = where_clause(&compiled, from, to);
         params.insert(0, SqlValue::Integer(interval));
-        let sql = format!("SELECT ts / ? AS bucket, count(*) FROM events WHERE {clause} GROUP BY bucket");
+        let sql =
+            format!("SELECT ts / ? AS bucket, count(*) FROM events WHERE {clause} GROUP BY bucket");
         let found: Vec<(i64, i64)> = store.with_reader(&name, |p| {
-            let mut stmt = p.conn.prepare_cached(&sql).map_err(StoreError::sqlite(p.path()))?;
+            let mut stmt = p
+                .conn
+                .prepare_cached(&sql)
+                .map_err(StoreError::sqlite(p.path()))?;
             let mapped = stmt
                 .query_map(params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))
                 .map_err(StoreError::sqlite(p.path()))?;
-            mapped.collect::<Result<Vec<_>, _>>().map_err(StoreError::sqlite(p.path()))
+            mapped
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(StoreError::sqlite(p.path()))
         })?;
         for (bucket, n) in found {
             *counts.entry(bucket).or_default() += n.max(0) as u64;
@@ -208,13 +218,17 @@ fn bucket_of(ts: i64, interval: i64) -> i64 {
 }
 
 fn bucket(b: i64, interval: i64, count: u64) -> HistogramBucket {
-    let start = DateTime::<Utc>::from_timestamp_micros(b.saturating_mul(interval)).unwrap_or_default();
+    let start =
+        DateTime::<Utc>::from_timestamp_micros(b.saturating_mul(interval)).unwrap_or_default();
     HistogramBucket { start, count }
 }
 
 pub fn top(store: &SqliteStore, req: &TopRequest) -> Result<Vec<TopValue>, StoreError> {
     if !valid_field(&req.field) {
-        return Err(StoreError::BadRequest(format!("invalid field name {:?}", req.field)));
+        return Err(StoreError::BadRequest(format!(
+            "invalid field name {:?}",
+            req.field
+        )));
     }
     let compiled = compile(&req.query);
     let (from, to) = (req.range.from_micros(), req.range.to_micros());
@@ -242,13 +256,18 @@ pub fn top(store: &SqliteStore, req: &TopRequest) -> Result<Vec<TopValue>, Store
         };
         let kind = column.map(|c| c.kind);
         let found: Vec<(serde_json::Value, i64)> = store.with_reader(&name, |p| {
-            let mut stmt = p.conn.prepare_cached(&sql).map_err(StoreError::sqlite(p.path()))?;
+            let mut stmt = p
+                .conn
+                .prepare_cached(&sql)
+                .map_err(StoreError::sqlite(p.path()))?;
             let mapped = stmt
                 .query_map(params_from_iter(params), |r| {
                     Ok((to_json(r.get_ref(0)?, kind), r.get(1)?))
                 })
                 .map_err(StoreError::sqlite(p.path()))?;
-            mapped.collect::<Result<Vec<_>, _>>().map_err(StoreError::sqlite(p.path()))
+            mapped
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(StoreError::sqlite(p.path()))
         })?;
         for (value, n) in found {
             let key = value.to_string();
@@ -267,17 +286,22 @@ pub fn top(store: &SqliteStore, req: &TopRequest) -> Result<Vec<TopValue>, Store
 fn valid_field(f: &str) -> bool {
     !f.is_empty()
         && f.len() <= 256
-        && f.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'@' | b'-'))
+        && f.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'@' | b'-'))
 }
 
 fn to_json(v: ValueRef<'_>, kind: Option<Kind>) -> serde_json::Value {
     match v {
         ValueRef::Null => serde_json::Value::Null,
-        ValueRef::Integer(i) if kind == Some(Kind::Time) => DateTime::<Utc>::from_timestamp_micros(i)
-            .map(|t| serde_json::Value::String(steward_model::time::ecs_timestamp(t)))
-            .unwrap_or(serde_json::Value::Null),
+        ValueRef::Integer(i) if kind == Some(Kind::Time) => {
+            DateTime::<Utc>::from_timestamp_micros(i)
+                .map(|t| serde_json::Value::String(steward_model::time::ecs_timestamp(t)))
+                .unwrap_or(serde_json::Value::Null)
+        }
         ValueRef::Integer(i) => i.into(),
-        ValueRef::Real(x) => serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into),
+        ValueRef::Real(x) => {
+            serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
+        }
         ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
         ValueRef::Blob(b) => bytes_to_ip(b)
             .map(|ip| ip.to_string().into())

@@ -28,21 +28,81 @@ pub struct Column {
 
 /// Typed columns, in the order they are inserted. `ts` is `@timestamp`.
 pub const COLUMNS: &[Column] = &[
-    Column { field: ecs::TIMESTAMP, name: "ts", kind: Kind::Time },
-    Column { field: ecs::EVENT_INGESTED, name: "ingested", kind: Kind::Time },
-    Column { field: ecs::STEWARD_SITE_ID, name: "site_id", kind: Kind::Text },
-    Column { field: ecs::STEWARD_TENANT_ID, name: "tenant_id", kind: Kind::Text },
-    Column { field: ecs::EVENT_DATASET, name: "dataset", kind: Kind::Text },
-    Column { field: ecs::HOST_NAME, name: "host_name", kind: Kind::Text },
-    Column { field: ecs::SOURCE_IP, name: "source_ip", kind: Kind::Ip },
-    Column { field: ecs::SOURCE_PORT, name: "source_port", kind: Kind::Int },
-    Column { field: ecs::DESTINATION_IP, name: "destination_ip", kind: Kind::Ip },
-    Column { field: ecs::DESTINATION_PORT, name: "destination_port", kind: Kind::Int },
-    Column { field: ecs::USER_NAME, name: "user_name", kind: Kind::Text },
-    Column { field: ecs::EVENT_ACTION, name: "event_action", kind: Kind::Text },
-    Column { field: ecs::EVENT_OUTCOME, name: "event_outcome", kind: Kind::Text },
-    Column { field: ecs::OBSERVER_IP, name: "observer_ip", kind: Kind::Ip },
-    Column { field: ecs::LOG_LEVEL, name: "log_level", kind: Kind::Text },
+    Column {
+        field: ecs::TIMESTAMP,
+        name: "ts",
+        kind: Kind::Time,
+    },
+    Column {
+        field: ecs::EVENT_INGESTED,
+        name: "ingested",
+        kind: Kind::Time,
+    },
+    Column {
+        field: ecs::STEWARD_SITE_ID,
+        name: "site_id",
+        kind: Kind::Text,
+    },
+    Column {
+        field: ecs::STEWARD_TENANT_ID,
+        name: "tenant_id",
+        kind: Kind::Text,
+    },
+    Column {
+        field: ecs::EVENT_DATASET,
+        name: "dataset",
+        kind: Kind::Text,
+    },
+    Column {
+        field: ecs::HOST_NAME,
+        name: "host_name",
+        kind: Kind::Text,
+    },
+    Column {
+        field: ecs::SOURCE_IP,
+        name: "source_ip",
+        kind: Kind::Ip,
+    },
+    Column {
+        field: ecs::SOURCE_PORT,
+        name: "source_port",
+        kind: Kind::Int,
+    },
+    Column {
+        field: ecs::DESTINATION_IP,
+        name: "destination_ip",
+        kind: Kind::Ip,
+    },
+    Column {
+        field: ecs::DESTINATION_PORT,
+        name: "destination_port",
+        kind: Kind::Int,
+    },
+    Column {
+        field: ecs::USER_NAME,
+        name: "user_name",
+        kind: Kind::Text,
+    },
+    Column {
+        field: ecs::EVENT_ACTION,
+        name: "event_action",
+        kind: Kind::Text,
+    },
+    Column {
+        field: ecs::EVENT_OUTCOME,
+        name: "event_outcome",
+        kind: Kind::Text,
+    },
+    Column {
+        field: ecs::OBSERVER_IP,
+        name: "observer_ip",
+        kind: Kind::Ip,
+    },
+    Column {
+        field: ecs::LOG_LEVEL,
+        name: "log_level",
+        kind: Kind::Text,
+    },
 ];
 
 pub fn column_for(field: &str) -> Option<&'static Column> {
@@ -84,7 +144,10 @@ CREATE TABLE IF NOT EXISTS partition_meta (
 pub fn insert_sql() -> String {
     let names: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
     let marks = vec!["?"; COLUMNS.len() + 1].join(", ");
-    format!("INSERT INTO events ({}, doc) VALUES ({marks})", names.join(", "))
+    format!(
+        "INSERT INTO events ({}, doc) VALUES ({marks})",
+        names.join(", ")
+    )
 }
 
 /// The typed column values of an event, in [`COLUMNS`] order; `ts` is always set.
@@ -93,7 +156,9 @@ pub fn column_values(event: &Event, fallback_ts: i64) -> Vec<SqlValue> {
         .iter()
         .map(|c| {
             let value = event.get(c.field).map(first_element);
-            let sql = value.and_then(|v| typed(v, c.kind)).unwrap_or(SqlValue::Null);
+            let sql = value
+                .and_then(|v| typed(v, c.kind))
+                .unwrap_or(SqlValue::Null);
             if c.name == "ts" && sql == SqlValue::Null {
                 SqlValue::Integer(fallback_ts)
             } else {
