@@ -21,7 +21,11 @@ enum State {
     SkipLine,
     /// Inside an octet-counted frame: `remaining` bytes of it still to come, of which the
     /// first `keep` are kept.
-    Counted { remaining: usize, keep: usize, truncated: bool },
+    Counted {
+        remaining: usize,
+        keep: usize,
+        truncated: bool,
+    },
 }
 
 /// Incremental decoder: feed it whatever the socket returned, take complete records out.
@@ -62,7 +66,11 @@ impl FrameDecoder {
                         Count::Yes { len, header } => {
                             pos += header;
                             let keep = len.min(self.max_record);
-                            self.state = State::Counted { remaining: len, keep, truncated: len > keep };
+                            self.state = State::Counted {
+                                remaining: len,
+                                keep,
+                                truncated: len > keep,
+                            };
                             self.current.clear();
                         }
                         Count::NeedMore => break,
@@ -71,13 +79,22 @@ impl FrameDecoder {
                                 let line = &rest[..i];
                                 pos += i + 1;
                                 if line.len() > self.max_record {
-                                    out.push(Record { bytes: line[..self.max_record].to_vec(), truncated: true });
+                                    out.push(Record {
+                                        bytes: line[..self.max_record].to_vec(),
+                                        truncated: true,
+                                    });
                                 } else if !is_blank(line) {
-                                    out.push(Record { bytes: strip_cr(line).to_vec(), truncated: false });
+                                    out.push(Record {
+                                        bytes: strip_cr(line).to_vec(),
+                                        truncated: false,
+                                    });
                                 }
                             }
                             None if rest.len() > self.max_record => {
-                                out.push(Record { bytes: rest[..self.max_record].to_vec(), truncated: true });
+                                out.push(Record {
+                                    bytes: rest[..self.max_record].to_vec(),
+                                    truncated: true,
+                                });
                                 pos = self.buf.len();
                                 self.state = State::SkipLine;
                             }
@@ -95,7 +112,11 @@ impl FrameDecoder {
                         break;
                     }
                 },
-                State::Counted { remaining, keep, truncated } => {
+                State::Counted {
+                    remaining,
+                    keep,
+                    truncated,
+                } => {
                     let available = self.buf.len() - pos;
                     if available == 0 {
                         break;
@@ -110,10 +131,17 @@ impl FrameDecoder {
                     let remaining = remaining - take;
                     if remaining == 0 {
                         let bytes = std::mem::take(&mut self.current);
-                        out.push(Record { bytes: strip_trailing_newline(bytes), truncated });
+                        out.push(Record {
+                            bytes: strip_trailing_newline(bytes),
+                            truncated,
+                        });
                         self.state = State::Start;
                     } else {
-                        self.state = State::Counted { remaining, keep, truncated };
+                        self.state = State::Counted {
+                            remaining,
+                            keep,
+                            truncated,
+                        };
                     }
                 }
             }
@@ -131,7 +159,10 @@ impl FrameDecoder {
                 if bytes.is_empty() {
                     bytes = std::mem::take(&mut self.buf);
                 }
-                out.push(Record { bytes, truncated: true });
+                out.push(Record {
+                    bytes,
+                    truncated: true,
+                });
                 true
             }
             State::SkipLine => false,
@@ -142,7 +173,10 @@ impl FrameDecoder {
                     // is concerned (many tools omit the final newline).
                     let truncated = rest.len() > self.max_record;
                     let cut = rest.len().min(self.max_record);
-                    out.push(Record { bytes: strip_cr(&rest[..cut]).to_vec(), truncated });
+                    out.push(Record {
+                        bytes: strip_cr(&rest[..cut]).to_vec(),
+                        truncated,
+                    });
                 }
                 false
             }
@@ -177,7 +211,10 @@ fn octet_count(rest: &[u8]) -> Count {
             let len = rest[..digits]
                 .iter()
                 .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
-            Count::Yes { len, header: digits + 1 }
+            Count::Yes {
+                len,
+                header: digits + 1,
+            }
         }
         _ => Count::No,
     }
@@ -226,7 +263,14 @@ mod tests {
     #[test]
     fn newline_framing_with_crlf_and_blank_lines() {
         let out = decode(100, &[b"<1>a\r\n\n<2>b\n<3>c"]);
-        assert_eq!(texts(&out), vec![("<1>a".into(), false), ("<2>b".into(), false), ("<3>c".into(), false)]);
+        assert_eq!(
+            texts(&out),
+            vec![
+                ("<1>a".into(), false),
+                ("<2>b".into(), false),
+                ("<3>c".into(), false)
+            ]
+        );
     }
 
     #[test]
@@ -240,7 +284,10 @@ mod tests {
             let out = decode(100, &[&stream[..split], &stream[split..]]);
             assert_eq!(
                 texts(&out),
-                vec![(String::from_utf8_lossy(msg).into_owned(), false), ("<1>x".into(), false)],
+                vec![
+                    (String::from_utf8_lossy(msg).into_owned(), false),
+                    ("<1>x".into(), false)
+                ],
                 "split at {split}"
             );
         }
@@ -251,7 +298,11 @@ mod tests {
         let out = decode(100, &[b"<1>plain\n6 <2>abc<3>next\n"]);
         assert_eq!(
             texts(&out),
-            vec![("<1>plain".into(), false), ("<2>abc".into(), false), ("<3>next".into(), false)]
+            vec![
+                ("<1>plain".into(), false),
+                ("<2>abc".into(), false),
+                ("<3>next".into(), false)
+            ]
         );
     }
 
@@ -267,7 +318,10 @@ mod tests {
         line.push(b'\n');
         line.extend_from_slice(b"next\n");
         let out = decode(10, &[&line[..20], &line[20..]]);
-        assert_eq!(texts(&out), vec![("a".repeat(10), true), ("next".into(), false)]);
+        assert_eq!(
+            texts(&out),
+            vec![("a".repeat(10), true), ("next".into(), false)]
+        );
     }
 
     #[test]
@@ -275,7 +329,10 @@ mod tests {
         let body = format!("<1>{}", "b".repeat(30));
         let stream = format!("{} {}7 <2>abcd", body.len(), body);
         let out = decode(8, &[stream.as_bytes()]);
-        assert_eq!(texts(&out), vec![("<1>bbbbb".into(), true), ("<2>abcd".into(), false)]);
+        assert_eq!(
+            texts(&out),
+            vec![("<1>bbbbb".into(), true), ("<2>abcd".into(), false)]
+        );
     }
 
     #[test]
@@ -304,7 +361,11 @@ mod tests {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            let chunk: Vec<u8> = seed.to_le_bytes().iter().map(|b| if b % 7 == 0 { b'\n' } else { *b }).collect();
+            let chunk: Vec<u8> = seed
+                .to_le_bytes()
+                .iter()
+                .map(|b| if b % 7 == 0 { b'\n' } else { *b })
+                .collect();
             d.feed(&chunk, &mut out);
             assert!(d.buffered() <= 64 + 16);
         }

@@ -35,7 +35,13 @@ impl Pipeline {
         queue: WriteQueue,
         stats: Arc<IngestStats>,
     ) -> Self {
-        Self { normalizer, profiles, origin, queue, stats }
+        Self {
+            normalizer,
+            profiles,
+            origin,
+            queue,
+            stats,
+        }
     }
 
     pub fn queue(&self) -> &WriteQueue {
@@ -53,7 +59,9 @@ impl Pipeline {
     /// Normalises one record; never fails (a record no parser understands is kept with
     /// `error.message`).
     pub fn normalize(&self, source: &Source<'_>, raw: &[u8], truncated: bool) -> Event {
-        let resolved = self.profiles.resolve(source.listener, source.peer.map(|p| p.ip()));
+        let resolved = self
+            .profiles
+            .resolve(source.listener, source.peer.map(|p| p.ip()));
         let parser = source.parser.unwrap_or(&resolved.parser);
         let meta = RecordMeta {
             received: Utc::now(),
@@ -61,7 +69,9 @@ impl Pipeline {
             listener: Some(source.listener),
             truncated,
         };
-        let mut event = self.normalizer.normalize(raw, parser, &resolved.options, &meta);
+        let mut event = self
+            .normalizer
+            .normalize(raw, parser, &resolved.options, &meta);
         event.stamp_origin(&self.origin);
         self.count(&event);
         event

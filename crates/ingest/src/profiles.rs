@@ -51,7 +51,11 @@ pub enum ProfileError {
     #[error("device profile {profile:?}: unknown time zone {zone:?}")]
     BadZone { profile: String, zone: String },
     #[error("device profile {profile:?}: unknown parser {parser:?} (known: {known})")]
-    UnknownParser { profile: String, parser: String, known: String },
+    UnknownParser {
+        profile: String,
+        parser: String,
+        known: String,
+    },
 }
 
 impl ProfileSet {
@@ -65,7 +69,10 @@ impl ProfileSet {
         let default = Resolved {
             profile: "default".into(),
             parser: "auto".into(),
-            options: ParseOptions { timezone: default_timezone, ..ParseOptions::default() },
+            options: ParseOptions {
+                timezone: default_timezone,
+                ..ParseOptions::default()
+            },
         };
         let mut resolved = Vec::new();
         for p in profiles {
@@ -86,11 +93,17 @@ impl ProfileSet {
             let r = Resolved {
                 profile: p.name.clone(),
                 parser: p.parser.clone(),
-                options: ParseOptions { timezone, ..ParseOptions::default() },
+                options: ParseOptions {
+                    timezone,
+                    ..ParseOptions::default()
+                },
             };
             resolved.push((p, r));
         }
-        Ok(Self { profiles: resolved, default })
+        Ok(Self {
+            profiles: resolved,
+            default,
+        })
     }
 
     pub fn resolve(&self, listener: &str, peer: Option<IpAddr>) -> &Resolved {
@@ -133,7 +146,10 @@ mod tests {
         .unwrap();
         let ip = |s: &str| Some(s.parse().unwrap());
         assert_eq!(set.resolve("syslog-udp", ip("10.1.1.1")).parser, "cef");
-        assert_eq!(set.resolve("syslog-udp", ip("10.1.1.1")).options.timezone, Tz::Asia__Shanghai);
+        assert_eq!(
+            set.resolve("syslog-udp", ip("10.1.1.1")).options.timezone,
+            Tz::Asia__Shanghai
+        );
         assert_eq!(set.resolve("syslog-udp", ip("192.168.1.1")).parser, "auto");
         assert_eq!(set.resolve("syslog-tcp", None).parser, "rfc5424");
         assert_eq!(set.resolve("http", None).profile, "default");

@@ -63,7 +63,14 @@ pub async fn serve_udp(
         };
         let mut batch = Vec::with_capacity(16);
         match first {
-            Ok((n, peer)) => batch.push(udp_event(&pipeline, &stats, name, &buf[..n], peer, max_record_bytes)),
+            Ok((n, peer)) => batch.push(udp_event(
+                &pipeline,
+                &stats,
+                name,
+                &buf[..n],
+                peer,
+                max_record_bytes,
+            )),
             Err(e) => {
                 tracing::debug!(listener = name, error = %e, "udp receive error");
                 continue;
@@ -71,9 +78,14 @@ pub async fn serve_udp(
         }
         while batch.len() < UDP_BATCH {
             match socket.try_recv_from(&mut buf) {
-                Ok((n, peer)) => {
-                    batch.push(udp_event(&pipeline, &stats, name, &buf[..n], peer, max_record_bytes))
-                }
+                Ok((n, peer)) => batch.push(udp_event(
+                    &pipeline,
+                    &stats,
+                    name,
+                    &buf[..n],
+                    peer,
+                    max_record_bytes,
+                )),
                 Err(_) => break,
             }
         }
@@ -106,7 +118,11 @@ fn udp_event(
         add(&stats.truncated, 1);
         data = &data[..max];
     }
-    let source = Source { listener: name, peer: Some(peer), parser: None };
+    let source = Source {
+        listener: name,
+        peer: Some(peer),
+        parser: None,
+    };
     pipeline.normalize(&source, data, truncated)
 }
 
@@ -223,7 +239,12 @@ impl Connection {
     }
 
     async fn run_tls(&self, stream: TcpStream, acceptor: TlsAcceptor) {
-        let mut tls = match tokio::time::timeout(self.options.handshake_timeout, acceptor.accept(stream)).await {
+        let mut tls = match tokio::time::timeout(
+            self.options.handshake_timeout,
+            acceptor.accept(stream),
+        )
+        .await
+        {
             Ok(Ok(tls)) => tls,
             Ok(Err(e)) => {
                 tracing::debug!(listener = self.name, peer = %self.peer, error = %e, "TLS handshake failed");
@@ -278,14 +299,21 @@ impl Connection {
         if records.is_empty() {
             return true;
         }
-        let source = Source { listener: self.name, peer: Some(self.peer), parser: None };
+        let source = Source {
+            listener: self.name,
+            peer: Some(self.peer),
+            parser: None,
+        };
         let mut events = Vec::with_capacity(records.len());
         for record in records.drain(..) {
             add(&self.stats.received, 1);
             if record.truncated {
                 add(&self.stats.truncated, 1);
             }
-            events.push(self.pipeline.normalize(&source, &record.bytes, record.truncated));
+            events.push(
+                self.pipeline
+                    .normalize(&source, &record.bytes, record.truncated),
+            );
         }
         self.pipeline.queue().submit(events).await.is_ok()
     }

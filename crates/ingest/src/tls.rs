@@ -39,7 +39,11 @@ pub fn server_config(
     dir: &Path,
 ) -> Result<(Arc<ServerConfig>, CertSource), TlsError> {
     let (cert_path, key_path, source) = match (cert, key) {
-        (Some(c), Some(k)) => (c.to_owned(), k.to_owned(), CertSource::Configured(c.to_owned())),
+        (Some(c), Some(k)) => (
+            c.to_owned(),
+            k.to_owned(),
+            CertSource::Configured(c.to_owned()),
+        ),
         (Some(_), None) | (None, Some(_)) => {
             return Err(TlsError::Config(
                 "tls_cert and tls_key must be given together".into(),
@@ -58,12 +62,20 @@ pub fn server_config(
     };
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| TlsError::Read { path: cert_path.clone(), message: e.to_string() })?;
+        .map_err(|e| TlsError::Read {
+            path: cert_path.clone(),
+            message: e.to_string(),
+        })?;
     if certs.is_empty() {
-        return Err(TlsError::Read { path: cert_path, message: "no certificate found".into() });
+        return Err(TlsError::Read {
+            path: cert_path,
+            message: "no certificate found".into(),
+        });
     }
-    let key = PrivateKeyDer::from_pem_file(&key_path)
-        .map_err(|e| TlsError::Read { path: key_path.clone(), message: e.to_string() })?;
+    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| TlsError::Read {
+        path: key_path.clone(),
+        message: e.to_string(),
+    })?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -79,12 +91,16 @@ fn generate(cert_path: &Path, key_path: &Path) -> Result<(), TlsError> {
     let certified =
         rcgen::generate_simple_self_signed(names).map_err(|e| TlsError::Generate(e.to_string()))?;
     if let Some(parent) = cert_path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|source| TlsError::Write { path: parent.to_owned(), source })?;
+        std::fs::create_dir_all(parent).map_err(|source| TlsError::Write {
+            path: parent.to_owned(),
+            source,
+        })?;
     }
     write_private(key_path, certified.signing_key.serialize_pem().as_bytes())?;
-    std::fs::write(cert_path, certified.cert.pem())
-        .map_err(|source| TlsError::Write { path: cert_path.to_owned(), source })?;
+    std::fs::write(cert_path, certified.cert.pem()).map_err(|source| TlsError::Write {
+        path: cert_path.to_owned(),
+        source,
+    })?;
     Ok(())
 }
 
@@ -98,12 +114,16 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), TlsError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|source| TlsError::Write { path: path.to_owned(), source })?;
+    let mut file = options.open(path).map_err(|source| TlsError::Write {
+        path: path.to_owned(),
+        source,
+    })?;
     file.write_all(contents)
         .and_then(|()| file.sync_all())
-        .map_err(|source| TlsError::Write { path: path.to_owned(), source })
+        .map_err(|source| TlsError::Write {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -120,7 +140,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("syslog-tls.key")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("syslog-tls.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -76,17 +76,21 @@ impl Event {
         let mut node = &mut self.doc;
         while let Some(part) = parts.next() {
             if parts.peek().is_none() {
-                node.insert(part.to_owned(), value);
+                match node.get_mut(part) {
+                    Some(slot) => *slot = value,
+                    None => {
+                        node.insert(part.to_owned(), value);
+                    }
+                }
                 return;
             }
-            let slot = node
-                .entry(part.to_owned())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !slot.is_object() {
-                *slot = Value::Object(Map::new());
+            // Look up before inserting: allocating the key is the expensive part, and on
+            // the hot path the intermediate objects usually exist already.
+            if !node.get(part).is_some_and(Value::is_object) {
+                node.insert(part.to_owned(), Value::Object(Map::new()));
             }
-            node = match slot {
-                Value::Object(map) => map,
+            node = match node.get_mut(part) {
+                Some(Value::Object(map)) => map,
                 _ => return,
             };
         }

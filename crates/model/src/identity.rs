@@ -24,7 +24,8 @@ pub enum IdentityError {
 fn valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 impl SiteId {
@@ -33,7 +34,10 @@ impl SiteId {
         if valid_id(&value) {
             Ok(Self(value))
         } else {
-            Err(IdentityError::Invalid { kind: "site", value })
+            Err(IdentityError::Invalid {
+                kind: "site",
+                value,
+            })
         }
     }
     pub fn as_str(&self) -> &str {
@@ -51,7 +55,10 @@ impl TenantId {
         if value.is_empty() || valid_id(&value) {
             Ok(Self(value))
         } else {
-            Err(IdentityError::Invalid { kind: "tenant", value })
+            Err(IdentityError::Invalid {
+                kind: "tenant",
+                value,
+            })
         }
     }
     pub fn as_str(&self) -> &str {

@@ -17,7 +17,9 @@ pub fn ecs_timestamp(t: DateTime<Utc>) -> String {
 
 /// Parses an RFC 3339 timestamp as written in a document.
 pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]

@@ -71,7 +71,10 @@ pub fn new_token() -> Result<String, AuthError> {
 
 impl Accounts {
     pub fn open(path: &Path) -> Result<Self, AuthError> {
-        let db = |source| AuthError::Db { path: path.to_owned(), source };
+        let db = |source| AuthError::Db {
+            path: path.to_owned(),
+            source,
+        };
         let conn = Connection::open(path).map_err(db)?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
             .map_err(db)?;
@@ -86,12 +89,17 @@ impl Accounts {
     }
 
     fn db(&self) -> impl FnOnce(rusqlite::Error) -> AuthError + '_ {
-        |source| AuthError::Db { path: self.path.clone(), source }
+        |source| AuthError::Db {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     fn reload(&self) -> Result<(), AuthError> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let mut stmt = conn.prepare("SELECT sha256 FROM api_tokens").map_err(self.db())?;
+        let mut stmt = conn
+            .prepare("SELECT sha256 FROM api_tokens")
+            .map_err(self.db())?;
         let rows = stmt
             .query_map([], |r| r.get::<_, Vec<u8>>(0))
             .map_err(self.db())?
@@ -165,7 +173,10 @@ mod tests {
         assert!(token.starts_with("stw_") && token.len() == 68);
         assert!(accounts.token_is_valid(&token));
         assert!(!accounts.token_is_valid("stw_wrong"));
-        assert!(matches!(accounts.bootstrap("s1", None).unwrap(), Bootstrap::AlreadyDone));
+        assert!(matches!(
+            accounts.bootstrap("s1", None).unwrap(),
+            Bootstrap::AlreadyDone
+        ));
         drop(accounts);
         let reopened = Accounts::open(&path).unwrap();
         assert!(reopened.token_is_valid(&token));
@@ -178,9 +189,15 @@ mod tests {
     fn preset_token_is_used_and_weak_presets_refused() {
         let dir = tempfile::tempdir().unwrap();
         let accounts = Accounts::open(&dir.path().join("state.db")).unwrap();
-        assert!(matches!(accounts.bootstrap("s1", Some("short")), Err(AuthError::WeakBootstrapToken)));
+        assert!(matches!(
+            accounts.bootstrap("s1", Some("short")),
+            Err(AuthError::WeakBootstrapToken)
+        ));
         let preset = "automation-token-0123456789";
-        assert!(matches!(accounts.bootstrap("s1", Some(preset)).unwrap(), Bootstrap::Created { .. }));
+        assert!(matches!(
+            accounts.bootstrap("s1", Some(preset)).unwrap(),
+            Bootstrap::Created { .. }
+        ));
         assert!(accounts.token_is_valid(preset));
     }
 }

@@ -57,10 +57,9 @@ impl std::str::FromStr for Listen {
     fn from_str(s: &str) -> Result<Self, String> {
         match s.trim() {
             "" | "off" | "none" | "disabled" => Ok(Listen::Off),
-            other => other
-                .parse()
-                .map(Listen::At)
-                .map_err(|_| format!("{other:?} is neither an address like 0.0.0.0:5514 nor \"off\"")),
+            other => other.parse().map(Listen::At).map_err(|_| {
+                format!("{other:?} is neither an address like 0.0.0.0:5514 nor \"off\"")
+            }),
         }
     }
 }
@@ -99,7 +98,11 @@ pub struct StoreSection {
 
 impl Default for SiteSection {
     fn default() -> Self {
-        Self { id: "local".into(), tenant: String::new(), data: PathBuf::from("steward-data") }
+        Self {
+            id: "local".into(),
+            tenant: String::new(),
+            data: PathBuf::from("steward-data"),
+        }
     }
 }
 
@@ -155,9 +158,14 @@ pub enum ConfigError {
 
 impl SiteConfig {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        Self::parse(&text).map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -182,7 +190,9 @@ impl SiteConfig {
             )));
         }
         if self.store.retention_days == 0 {
-            return Err(ConfigError::Invalid("store.retention_days must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "store.retention_days must be at least 1".into(),
+            ));
         }
         if self.syslog.max_connections == 0 || self.store.queue_batches == 0 {
             return Err(ConfigError::Invalid(

@@ -60,18 +60,22 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
     };
 
     let accounts = Arc::new(Accounts::open(&data.join("state.db"))?);
-    let new_token = match accounts.bootstrap(origin.site.as_str(), options.bootstrap_token.as_deref())? {
-        Bootstrap::Created { token } => {
-            let path = data.join(BOOTSTRAP_TOKEN_FILE);
-            steward_ingest::tls::write_private(&path, format!("{token}\n").as_bytes())?;
-            Some(token)
-        }
-        Bootstrap::AlreadyDone => None,
-    };
+    let new_token =
+        match accounts.bootstrap(origin.site.as_str(), options.bootstrap_token.as_deref())? {
+            Bootstrap::Created { token } => {
+                let path = data.join(BOOTSTRAP_TOKEN_FILE);
+                steward_ingest::tls::write_private(&path, format!("{token}\n").as_bytes())?;
+                Some(token)
+            }
+            Bootstrap::AlreadyDone => None,
+        };
 
     let sqlite = SqliteStore::open(
         data.join("events"),
-        SqliteOptions { sync: config.store.sync, ..SqliteOptions::default() },
+        SqliteOptions {
+            sync: config.store.sync,
+            ..SqliteOptions::default()
+        },
     )
     .context("opening the event store")?;
     let store: Arc<dyn EventStore> = Arc::new(sqlite);
@@ -184,7 +188,10 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
         let graceful = async move {
             let _ = http_stop.changed().await;
         };
-        if let Err(e) = axum::serve(http, app).with_graceful_shutdown(graceful).await {
+        if let Err(e) = axum::serve(http, app)
+            .with_graceful_shutdown(graceful)
+            .await
+        {
             tracing::error!(error = %e, "HTTP server failed");
         }
     }));
@@ -198,7 +205,10 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
                 _ = retention_stop.changed() => break,
             }
             let store = retention_store.clone();
-            let dropped = tokio::task::spawn_blocking(move || store.apply_retention(Utc::now(), retention_days)).await;
+            let dropped = tokio::task::spawn_blocking(move || {
+                store.apply_retention(Utc::now(), retention_days)
+            })
+            .await;
             if let Ok(Err(e)) = dropped {
                 tracing::error!(error = %e, "retention failed");
             }
@@ -207,7 +217,12 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
     drop(pipeline);
 
     Ok(RunningSite {
-        addresses: Addresses { http: http_addr, syslog_udp, syslog_tcp, syslog_tls },
+        addresses: Addresses {
+            http: http_addr,
+            syslog_udp,
+            syslog_tcp,
+            syslog_tls,
+        },
         new_token,
         shutdown,
         tasks,
@@ -228,7 +243,8 @@ async fn bind_tcp(addr: SocketAddr, what: &str) -> Result<TcpListener> {
 }
 
 fn create_private_dir(path: &Path) -> Result<()> {
-    std::fs::create_dir_all(path).with_context(|| format!("creating data directory {}", path.display()))?;
+    std::fs::create_dir_all(path)
+        .with_context(|| format!("creating data directory {}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -241,7 +257,10 @@ fn create_private_dir(path: &Path) -> Result<()> {
 impl RunningSite {
     /// Events durably committed since this start.
     pub fn stored_events(&self) -> u64 {
-        self.queue.stats().stored_events.load(std::sync::atomic::Ordering::Relaxed)
+        self.queue
+            .stats()
+            .stored_events
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Stops accepting, lets open connections hand over what they read, commits

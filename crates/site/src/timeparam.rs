@@ -60,15 +60,28 @@ mod tests {
     fn forms_users_write() {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
         assert_eq!(parse_time("now", now).unwrap(), now);
-        assert_eq!(parse_time("now-15m", now).unwrap(), now - Duration::minutes(15));
+        assert_eq!(
+            parse_time("now-15m", now).unwrap(),
+            now - Duration::minutes(15)
+        );
         assert_eq!(parse_time("now-7d", now).unwrap(), now - Duration::days(7));
         assert_eq!(
             parse_time("2026-11-23T16:00:00+08:00", now).unwrap(),
             Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap()
         );
-        assert_eq!(parse_time("2026-11-01", now).unwrap(), Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap());
+        assert_eq!(
+            parse_time("2026-11-01", now).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
+        );
         assert_eq!(parse_time("0", now).unwrap(), DateTime::<Utc>::UNIX_EPOCH);
-        for bad in ["", "yesterday", "now-", "now-5x", "now-99999999999999999d", "2026-13-01"] {
+        for bad in [
+            "",
+            "yesterday",
+            "now-",
+            "now-5x",
+            "now-99999999999999999d",
+            "2026-13-01",
+        ] {
             assert!(parse_time(bad, now).is_err(), "{bad}");
         }
     }

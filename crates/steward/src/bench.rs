@@ -20,21 +20,34 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     println!("machine: {} cores, {}", cores(), cpu_model());
     match args.what {
         BenchWhat::Parse { lines } => parse(lines),
-        BenchWhat::Ingest { events, connections } => ingest(events, connections),
-        BenchWhat::Search { events, queries, data } => search(events, queries, data),
+        BenchWhat::Ingest {
+            events,
+            connections,
+        } => ingest(events, connections),
+        BenchWhat::Search {
+            events,
+            queries,
+            data,
+        } => search(events, queries, data),
     }?;
     println!("peak RSS: {:.1} MiB", peak_rss_kib() as f64 / 1024.0);
     Ok(ExitCode::SUCCESS)
 }
 
 fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
@@ -51,7 +64,12 @@ fn peak_rss_kib() -> u64 {
 }
 
 fn meta() -> RecordMeta<'static> {
-    RecordMeta { received: Utc::now(), peer: None, listener: None, truncated: false }
+    RecordMeta {
+        received: Utc::now(),
+        peer: None,
+        listener: None,
+        truncated: false,
+    }
 }
 
 fn parse(lines: usize) -> Result<()> {
@@ -59,9 +77,14 @@ fn parse(lines: usize) -> Result<()> {
     let options = ParseOptions::default();
     let mut rng = Rng::new(42);
     println!("parse-only, one thread, {lines} lines per parser (full normalisation: parse + ECS document)");
-    println!("{:<10} {:>14} {:>10} {:>12}", "parser", "lines/s", "µs/line", "bytes/line");
+    println!(
+        "{:<10} {:>14} {:>10} {:>12}",
+        "parser", "lines/s", "µs/line", "bytes/line"
+    );
     for (kind, name) in traffic::KINDS.iter().enumerate() {
-        let input: Vec<String> = (0..lines).map(|_| traffic::line(&mut rng, kind, Utc::now())).collect();
+        let input: Vec<String> = (0..lines)
+            .map(|_| traffic::line(&mut rng, kind, Utc::now()))
+            .collect();
         let bytes: usize = input.iter().map(String::len).sum();
         for parser in [*name, "auto"] {
             let m = meta();
@@ -72,13 +95,21 @@ fn parse(lines: usize) -> Result<()> {
                 failed += usize::from(e.get("error.message").is_some());
             }
             let secs = started.elapsed().as_secs_f64();
-            let label = if parser == "auto" { format!("{name}+auto") } else { parser.to_owned() };
+            let label = if parser == "auto" {
+                format!("{name}+auto")
+            } else {
+                parser.to_owned()
+            };
             println!(
                 "{label:<14} {:>10.0} {:>10.2} {:>12.0}{}",
                 lines as f64 / secs,
                 secs * 1e6 / lines as f64,
                 bytes as f64 / lines as f64,
-                if failed > 0 { format!("  ({failed} failed)") } else { String::new() }
+                if failed > 0 {
+                    format!("  ({failed} failed)")
+                } else {
+                    String::new()
+                }
             );
         }
     }
@@ -214,9 +245,21 @@ fn search(events: usize, queries: usize, data: Option<PathBuf>) -> Result<()> {
         Some(d) => (d, false),
         None => (temp_dir("search")?, true),
     };
-    let store = Arc::new(SqliteStore::open(&dir, SqliteOptions { sync: steward_store::SyncMode::Normal, ..SqliteOptions::default() })?);
+    let store = Arc::new(SqliteStore::open(
+        &dir,
+        SqliteOptions {
+            sync: steward_store::SyncMode::Normal,
+            ..SqliteOptions::default()
+        },
+    )?);
     let existing = store
-        .search(&SearchRequest { query: steward_query::Query::All, range: TimeRange::all(), limit: 0, cursor: None, count_limit: u64::MAX })?
+        .search(&SearchRequest {
+            query: steward_query::Query::All,
+            range: TimeRange::all(),
+            limit: 0,
+            cursor: None,
+            count_limit: u64::MAX,
+        })?
         .total as usize;
     if existing < events {
         let normalizer = Normalizer::new(Arc::new(Registry::builtin()));
@@ -230,7 +273,10 @@ fn search(events: usize, queries: usize, data: Option<PathBuf>) -> Result<()> {
             let batch: Vec<_> = (0..n)
                 .map(|i| {
                     // Spread over the past 24 hours so time filters have work to do.
-                    let t = now - chrono::Duration::milliseconds(((done + i) as i64 * 86_400_000) / events as i64);
+                    let t = now
+                        - chrono::Duration::milliseconds(
+                            ((done + i) as i64 * 86_400_000) / events as i64,
+                        );
                     let kind = rng.below(traffic::KINDS.len() as u64) as usize;
                     let line = traffic::line(&mut rng, kind, t);
                     let mut e = normalizer.normalize(line.as_bytes(), "auto", &options, &meta());
@@ -241,24 +287,44 @@ fn search(events: usize, queries: usize, data: Option<PathBuf>) -> Result<()> {
             store.append(&batch)?;
             done += n;
             if done % 1_000_000 < 10_000 {
-                eprintln!("filled {done}/{events} ({:.0} events/s)", (done - existing) as f64 / started.elapsed().as_secs_f64());
+                eprintln!(
+                    "filled {done}/{events} ({:.0} events/s)",
+                    (done - existing) as f64 / started.elapsed().as_secs_f64()
+                );
             }
         }
-        println!("fill: {} events in {:.1} s (parse + store, one writer)", events - existing, started.elapsed().as_secs_f64());
+        println!(
+            "fill: {} events in {:.1} s (parse + store, one writer)",
+            events - existing,
+            started.elapsed().as_secs_f64()
+        );
     }
     let disk = store.disk_bytes()?;
-    println!("store: {events} events, {:.1} MiB on disk = {:.0} bytes/event", disk as f64 / 1048576.0, disk as f64 / events as f64);
+    println!(
+        "store: {events} events, {:.1} MiB on disk = {:.0} bytes/event",
+        disk as f64 / 1048576.0,
+        disk as f64 / events as f64
+    );
     let cases = [
         ("field filter (typed column)", "host.name:web01"),
-        ("field filter + CIDR", "source.ip:10.1.0.0/16 AND destination.port:443"),
+        (
+            "field filter + CIDR",
+            "source.ip:10.1.0.0/16 AND destination.port:443",
+        ),
         ("field filter (JSON field)", "service.name:billing"),
         ("full-text word", "sshd"),
         ("full-text phrase", "\"Failed password\""),
         ("full-text rare word", "refused"),
-        ("boolean mix", "(event.action:deny OR event.action:drop) AND NOT user.name:root"),
+        (
+            "boolean mix",
+            "(event.action:deny OR event.action:drop) AND NOT user.name:root",
+        ),
     ];
     println!("search: newest 100 of the last 24 h, exact total up to 10000; {queries} runs each");
-    println!("{:<30} {:>10} {:>10} {:>10}", "query", "p50 ms", "p99 ms", "total");
+    println!(
+        "{:<30} {:>10} {:>10} {:>10}",
+        "query", "p50 ms", "p99 ms", "total"
+    );
     for (label, q) in cases {
         let query = steward_query::parse(q).map_err(|e| anyhow::anyhow!("{q}: {e}"))?;
         let mut times = Vec::with_capacity(queries);
@@ -267,7 +333,10 @@ fn search(events: usize, queries: usize, data: Option<PathBuf>) -> Result<()> {
             let now = Utc::now();
             let request = SearchRequest {
                 query: query.clone(),
-                range: TimeRange { from: now - chrono::Duration::hours(24), to: now + chrono::Duration::minutes(1) },
+                range: TimeRange {
+                    from: now - chrono::Duration::hours(24),
+                    to: now + chrono::Duration::minutes(1),
+                },
                 limit: 100,
                 cursor: None,
                 count_limit: 10_000,
@@ -277,7 +346,12 @@ fn search(events: usize, queries: usize, data: Option<PathBuf>) -> Result<()> {
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(|a, b| a.total_cmp(b));
-        println!("{label:<30} {:>10.1} {:>10.1} {:>10}", percentile(&times, 0.5), percentile(&times, 0.99), total);
+        println!(
+            "{label:<30} {:>10.1} {:>10.1} {:>10}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            total
+        );
     }
     if temporary {
         let _ = std::fs::remove_dir_all(&dir);

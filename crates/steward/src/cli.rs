@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "steward", version, about = "Security operations for MSSPs and their customers")]
+#[command(
+    name = "steward",
+    version,
+    about = "Security operations for MSSPs and their customers"
+)]
 pub struct Cli {
     /// More log output (-v debug, -vv trace); STEWARD_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

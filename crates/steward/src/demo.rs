@@ -85,7 +85,11 @@ async fn generate(addresses: steward_site::Addresses, token: String, rate: u32) 
                         }
                     }
                     if let Some(stream) = tcp.as_mut() {
-                        if stream.write_all(format!("{line}\n").as_bytes()).await.is_err() {
+                        if stream
+                            .write_all(format!("{line}\n").as_bytes())
+                            .await
+                            .is_err()
+                        {
                             tcp = None;
                         }
                     }
@@ -94,7 +98,15 @@ async fn generate(addresses: steward_site::Addresses, token: String, rate: u32) 
         }
         if !http_body.is_empty() {
             let path = "/api/v1/ingest?source=demo-billing";
-            if let Err(e) = crate::http_client::post(addresses.http, &token, path, "application/x-ndjson", http_body.into_bytes()).await {
+            if let Err(e) = crate::http_client::post(
+                addresses.http,
+                &token,
+                path,
+                "application/x-ndjson",
+                http_body.into_bytes(),
+            )
+            .await
+            {
                 tracing::warn!(error = %e, "demo: HTTP ingest failed");
             }
         }

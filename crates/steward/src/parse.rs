@@ -18,13 +18,20 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if args.parser != "auto" && registry.get(&args.parser).is_none() {
-        anyhow::bail!("unknown parser {:?}; known: auto, {}", args.parser, registry.names().join(", "));
+        anyhow::bail!(
+            "unknown parser {:?}; known: auto, {}",
+            args.parser,
+            registry.names().join(", ")
+        );
     }
     let timezone: chrono_tz::Tz = args
         .timezone
         .parse()
         .map_err(|_| anyhow::anyhow!("unknown time zone {:?}", args.timezone))?;
-    let options = ParseOptions { timezone, ..ParseOptions::default() };
+    let options = ParseOptions {
+        timezone,
+        ..ParseOptions::default()
+    };
     let normalizer = Normalizer::new(registry);
     let input: Box<dyn Read> = if args.input.as_os_str() == "-" {
         Box::new(std::io::stdin())
@@ -43,7 +50,12 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
         if reader.read_until(b'\n', &mut line)? == 0 {
             break;
         }
-        let meta = RecordMeta { received: Utc::now(), peer: None, listener: None, truncated: false };
+        let meta = RecordMeta {
+            received: Utc::now(),
+            peer: None,
+            listener: None,
+            truncated: false,
+        };
         let event = normalizer.normalize(&line, &args.parser, &options, &meta);
         writeln!(out, "{}", event.to_json())?;
     }

@@ -13,7 +13,10 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
         Ok(q) => q,
         Err(e) => {
             eprintln!("{}", args.query);
-            eprintln!("{}^", " ".repeat(args.query.chars().take(e.position).count()));
+            eprintln!(
+                "{}^",
+                " ".repeat(args.query.chars().take(e.position).count())
+            );
             bail!("bad query: {e}");
         }
     };
@@ -27,7 +30,10 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
     }
     let events_dir = args.data.join("events");
     if !events_dir.is_dir() {
-        bail!("{} holds no events (is --data a site's data directory?)", args.data.display());
+        bail!(
+            "{} holds no events (is --data a site's data directory?)",
+            args.data.display()
+        );
     }
     let store = SqliteStore::open(&events_dir, SqliteOptions::default())
         .with_context(|| format!("opening {}", events_dir.display()))?;
@@ -45,7 +51,11 @@ pub fn run(args: SearchArgs) -> Result<ExitCode> {
         for e in &result.events {
             writeln!(out, "{}", e.event.to_json())?;
         }
-        eprintln!("{} of {} matching events", result.events.len(), result.total);
+        eprintln!(
+            "{} of {} matching events",
+            result.events.len(),
+            result.total
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

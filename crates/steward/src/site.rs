@@ -12,12 +12,17 @@ pub fn apply_flags(config: &mut SiteConfig, flags: &ListenArgs) -> Result<()> {
         config.site.data = dir.clone();
     }
     if let Some(http) = &flags.http {
-        config.http.listen = http.parse().with_context(|| format!("--http {http:?} is not an address like 127.0.0.1:8080"))?;
+        config.http.listen = http
+            .parse()
+            .with_context(|| format!("--http {http:?} is not an address like 127.0.0.1:8080"))?;
     }
     let listen = |value: &Option<String>, flag: &str| -> Result<Option<Listen>> {
         value
             .as_deref()
-            .map(|v| v.parse::<Listen>().map_err(|e| anyhow::anyhow!("{flag}: {e}")))
+            .map(|v| {
+                v.parse::<Listen>()
+                    .map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+            })
             .transpose()
     };
     if let Some(l) = listen(&flags.syslog_udp, "--syslog-udp")? {
@@ -33,7 +38,11 @@ pub fn apply_flags(config: &mut SiteConfig, flags: &ListenArgs) -> Result<()> {
 }
 
 pub fn start_options() -> StartOptions {
-    StartOptions { bootstrap_token: std::env::var("STEWARD_BOOTSTRAP_TOKEN").ok().filter(|t| !t.is_empty()) }
+    StartOptions {
+        bootstrap_token: std::env::var("STEWARD_BOOTSTRAP_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()),
+    }
 }
 
 pub fn run(args: SiteArgs) -> Result<ExitCode> {
@@ -74,7 +83,8 @@ pub fn announce(site: &RunningSite, data: &std::path::Path) {
         println!("  token: {token}");
         println!(
             "  also written to {} (mode 0600)",
-            data.join(steward_site::server::BOOTSTRAP_TOKEN_FILE).display()
+            data.join(steward_site::server::BOOTSTRAP_TOKEN_FILE)
+                .display()
         );
     }
 }

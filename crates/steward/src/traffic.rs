@@ -27,17 +27,40 @@ impl Rng {
     }
 }
 
-const HOSTS: &[&str] = &["web01", "web02", "db01", "mail01", "vpn01", "dc01", "files01"];
-const USERS: &[&str] = &["alice", "bob", "carol", "dave", "admin", "root", "zhangwei", "liuyang"];
-const PATHS: &[&str] = &["/", "/login", "/api/v1/orders", "/static/app.js", "/admin", "/wp-login.php", "/search?q=report"];
+const HOSTS: &[&str] = &[
+    "web01", "web02", "db01", "mail01", "vpn01", "dc01", "files01",
+];
+const USERS: &[&str] = &[
+    "alice", "bob", "carol", "dave", "admin", "root", "zhangwei", "liuyang",
+];
+const PATHS: &[&str] = &[
+    "/",
+    "/login",
+    "/api/v1/orders",
+    "/static/app.js",
+    "/admin",
+    "/wp-login.php",
+    "/search?q=report",
+];
 const ATTACKERS: &[&str] = &["203.0.113.7", "198.51.100.23", "192.0.2.77"];
 
 fn internal(rng: &mut Rng) -> String {
-    format!("10.{}.{}.{}", rng.below(4), rng.below(32), 2 + rng.below(250))
+    format!(
+        "10.{}.{}.{}",
+        rng.below(4),
+        rng.below(32),
+        2 + rng.below(250)
+    )
 }
 
 fn external(rng: &mut Rng) -> String {
-    format!("{}.{}.{}.{}", 11 + rng.below(180), rng.below(256), rng.below(256), 1 + rng.below(254))
+    format!(
+        "{}.{}.{}.{}",
+        11 + rng.below(180),
+        rng.below(256),
+        rng.below(256),
+        1 + rng.below(254)
+    )
 }
 
 /// The kinds of line [`line`] produces, by name.
@@ -135,12 +158,22 @@ mod tests {
         let normalizer = steward_normalize::Normalizer::new(registry);
         let mut rng = Rng::new(7);
         let options = steward_normalize::ParseOptions::default();
-        for kind in 0..KINDS.len() {
+        for (kind, name) in KINDS.iter().enumerate() {
             for _ in 0..20 {
                 let l = line(&mut rng, kind, Utc::now());
-                let meta = steward_normalize::RecordMeta { received: Utc::now(), peer: None, listener: None, truncated: false };
+                let meta = steward_normalize::RecordMeta {
+                    received: Utc::now(),
+                    peer: None,
+                    listener: None,
+                    truncated: false,
+                };
                 let e = normalizer.normalize(l.as_bytes(), "auto", &options, &meta);
-                assert!(e.get("error.message").is_none(), "{} failed: {l}\n{}", KINDS[kind], e.to_json());
+                assert!(
+                    e.get("error.message").is_none(),
+                    "{} failed: {l}\n{}",
+                    name,
+                    e.to_json()
+                );
             }
         }
     }

@@ -23,8 +23,16 @@ fn acknowledged_batches_survive_kill_9_exactly_once() {
             let mut batch = 0;
             while !stop.load(Ordering::Relaxed) {
                 let tag = format!("{run}w{worker}b{batch}x");
-                let body: String = (0..200).map(|i| format!("<134>1 {} db01 app 1 - - {tag} n={i}\n", now_5424())).collect();
-                if let Ok((200, _)) = post(http, "/api/v1/ingest", Some(TOKEN), "text/plain", body.as_bytes()) {
+                let body: String = (0..200)
+                    .map(|i| format!("<134>1 {} db01 app 1 - - {tag} n={i}\n", now_5424()))
+                    .collect();
+                if let Ok((200, _)) = post(
+                    http,
+                    "/api/v1/ingest",
+                    Some(TOKEN),
+                    "text/plain",
+                    body.as_bytes(),
+                ) {
                     acked.lock().unwrap().push(tag);
                 }
                 batch += 1;
@@ -39,7 +47,11 @@ fn acknowledged_batches_survive_kill_9_exactly_once() {
     }
     site.launch();
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= 3, "too few batches acknowledged before the kill: {}", acked.len());
+    assert!(
+        acked.len() >= 3,
+        "too few batches acknowledged before the kill: {}",
+        acked.len()
+    );
     for tag in &acked {
         assert_eq!(site.count(tag), 200, "batch {tag}");
     }

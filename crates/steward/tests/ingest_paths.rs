@@ -34,7 +34,12 @@ fn every_transport_lands_searchable_with_ecs_fields() {
     // TCP, newline framing, then octet counting on the same connection.
     let mut tcp = TcpStream::connect(site.tcp).unwrap();
     for i in 0..3 {
-        write!(tcp, "<165>1 {} tcphost web 22 - [origin ip=\"10.0.0.9\"] {run}nl n={i}\n", now_5424()).unwrap();
+        writeln!(
+            tcp,
+            "<165>1 {} tcphost web 22 - [origin ip=\"10.0.0.9\"] {run}nl n={i}",
+            now_5424()
+        )
+        .unwrap();
     }
     for i in 0..3 {
         let msg = format!("<34>1 {} tcphost auth 33 - - {run}oc n={i}", now_5424());
@@ -43,37 +48,85 @@ fn every_transport_lands_searchable_with_ecs_fields() {
     drop(tcp);
 
     // TLS with the self-signed certificate the site generated into its data dir.
-    send_tls(&site, &format!("<14>1 {} tlshost app 44 - - {run}tls\n", now_5424()));
+    send_tls(
+        &site,
+        &format!("<14>1 {} tlshost app 44 - - {run}tls\n", now_5424()),
+    );
 
     // HTTP: text lines with an explicit parser, and NDJSON.
-    let text = format!("<30>Nov 23 10:00:00 httphost sshd[99]: {run}http Accepted password for alice\n");
-    let (st, body) = post(site.http, "/api/v1/ingest?parser=rfc3164&source=unit", Some(TOKEN), "text/plain", text.as_bytes()).unwrap();
+    let text =
+        format!("<30>Nov 23 10:00:00 httphost sshd[99]: {run}http Accepted password for alice\n");
+    let (st, body) = post(
+        site.http,
+        "/api/v1/ingest?parser=rfc3164&source=unit",
+        Some(TOKEN),
+        "text/plain",
+        text.as_bytes(),
+    )
+    .unwrap();
     assert_eq!((st, body.as_str()), (200, r#"{"accepted":1,"failed":0}"#));
     let ndjson = format!(
         "{{\"message\":\"{run}json\",\"source\":{{\"ip\":\"10.2.3.4\"}},\"user.name\":\"bob\"}}\nnot json {run}badjson\n"
     );
-    let (st, body) = post(site.http, "/api/v1/ingest", Some(TOKEN), "application/x-ndjson", ndjson.as_bytes()).unwrap();
+    let (st, body) = post(
+        site.http,
+        "/api/v1/ingest",
+        Some(TOKEN),
+        "application/x-ndjson",
+        ndjson.as_bytes(),
+    )
+    .unwrap();
     assert_eq!((st, body.as_str()), (200, r#"{"accepted":1,"failed":1}"#));
 
     // Splunk HEC: two concatenated events (string and object), then raw lines.
     let hec = format!(
         "{{\"event\":\"{run}hecstr login ok\",\"host\":\"hechost\",\"time\":1700000000.5,\"fields\":{{\"team\":\"blue\"}}}}{{\"event\":{{\"message\":\"{run}hecobj\",\"user\":{{\"name\":\"carol\"}}}},\"sourcetype\":\"app:json\"}}"
     );
-    let (st, body) = post(site.http, "/services/collector/event", Some(&format!("Splunk {TOKEN}")), "application/json", hec.as_bytes()).unwrap();
+    let (st, body) = post(
+        site.http,
+        "/services/collector/event",
+        Some(&format!("Splunk {TOKEN}")),
+        "application/json",
+        hec.as_bytes(),
+    )
+    .unwrap();
     assert_eq!(st, 200, "{body}");
     assert!(body.contains("\"code\":0"), "{body}");
     let raw = format!("{run}hecraw first\n{run}hecraw second\n");
-    let (st, _) = post(site.http, "/services/collector/raw?host=rawhost&sourcetype=plain", Some(&format!("Splunk {TOKEN}")), "text/plain", raw.as_bytes()).unwrap();
+    let (st, _) = post(
+        site.http,
+        "/services/collector/raw?host=rawhost&sourcetype=plain",
+        Some(&format!("Splunk {TOKEN}")),
+        "text/plain",
+        raw.as_bytes(),
+    )
+    .unwrap();
     assert_eq!(st, 200);
 
     // Read everything back.
     assert_eq!(site.wait_for(&format!("{run}udp"), 5, WAIT), 5, "udp");
-    assert_eq!(site.wait_for(&format!("{run}nl"), 3, WAIT), 3, "tcp newline");
-    assert_eq!(site.wait_for(&format!("{run}oc"), 3, WAIT), 3, "tcp octet-counted");
+    assert_eq!(
+        site.wait_for(&format!("{run}nl"), 3, WAIT),
+        3,
+        "tcp newline"
+    );
+    assert_eq!(
+        site.wait_for(&format!("{run}oc"), 3, WAIT),
+        3,
+        "tcp octet-counted"
+    );
     assert_eq!(site.wait_for(&format!("{run}tls"), 1, WAIT), 1, "tls");
     assert_eq!(site.count(&format!("{run}http")), 1, "http text");
-    assert_eq!(site.count(&format!("{run}json OR {run}badjson")), 2, "ndjson, bad line kept");
-    assert_eq!(site.count(&format!("{run}hecstr OR {run}hecobj")), 2, "hec event");
+    assert_eq!(
+        site.count(&format!("{run}json OR {run}badjson")),
+        2,
+        "ndjson, bad line kept"
+    );
+    assert_eq!(
+        site.count(&format!("{run}hecstr OR {run}hecobj")),
+        2,
+        "hec event"
+    );
     assert_eq!(site.count(&format!("{run}hecraw")), 2, "hec raw");
 
     let e = &site.search(&format!("{run}udp"), 1)[0];
@@ -82,7 +135,13 @@ fn every_transport_lands_searchable_with_ecs_fields() {
     assert_eq!(field(e, "observer.ip"), "127.0.0.1");
     assert_eq!(field(e, "steward.listener"), "syslog-udp");
     assert_eq!(field(e, "steward.site.id"), "local");
-    for f in ["@timestamp", "event.created", "event.ingested", "event.original", "event.dataset"] {
+    for f in [
+        "@timestamp",
+        "event.created",
+        "event.ingested",
+        "event.original",
+        "event.dataset",
+    ] {
         assert!(!field(e, f).is_null(), "{f} missing in {e}");
     }
 
@@ -90,7 +149,10 @@ fn every_transport_lands_searchable_with_ecs_fields() {
     assert_eq!(field(e, "process.name"), "web");
     assert_eq!(field(e, "log.syslog.facility.code"), 20);
     assert_eq!(field(e, "steward.listener"), "syslog-tcp");
-    assert_eq!(site.count(&format!("{run}nl AND host.name:tcphost AND process.pid:22")), 3);
+    assert_eq!(
+        site.count(&format!("{run}nl AND host.name:tcphost AND process.pid:22")),
+        3
+    );
 
     let e = &site.search(&format!("{run}tls"), 1)[0];
     assert_eq!(field(e, "steward.listener"), "syslog-tls");
@@ -103,10 +165,16 @@ fn every_transport_lands_searchable_with_ecs_fields() {
     let e = &site.search(&format!("{run}json"), 1)[0];
     assert_eq!(field(e, "source.ip"), "10.2.3.4");
     assert_eq!(field(e, "user.name"), "bob");
-    assert_eq!(site.count(&format!("{run}json AND source.ip:10.2.0.0/16")), 1);
+    assert_eq!(
+        site.count(&format!("{run}json AND source.ip:10.2.0.0/16")),
+        1
+    );
     let bad = &site.search(&format!("{run}badjson"), 1)[0];
     assert!(field(bad, "error.message").is_string(), "{bad}");
-    assert_eq!(field(bad, "event.original"), &Value::String(format!("not json {run}badjson")));
+    assert_eq!(
+        field(bad, "event.original"),
+        &Value::String(format!("not json {run}badjson"))
+    );
 
     let e = &site.search(&format!("{run}hecstr"), 1)[0];
     assert_eq!(field(e, "host.name"), "hechost");

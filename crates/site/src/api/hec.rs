@@ -40,7 +40,12 @@ pub struct RawParams {
 }
 
 /// Splunk's metadata, applied to an event after parsing.
-fn apply_metadata(event: &mut Event, meta: &RawParams, time: Option<&Value>, fields: Option<&Value>) {
+fn apply_metadata(
+    event: &mut Event,
+    meta: &RawParams,
+    time: Option<&Value>,
+    fields: Option<&Value>,
+) {
     if let Some(host) = meta.host.as_deref() {
         event.set_if_absent(ecs::HOST_NAME, host);
     }
@@ -90,10 +95,15 @@ pub async fn event(
         Err(e) => return e.into_response(),
     };
     let mut items = Vec::new();
-    for (i, item) in serde_json::Deserializer::from_slice(&body).into_iter::<Value>().enumerate() {
+    for (i, item) in serde_json::Deserializer::from_slice(&body)
+        .into_iter::<Value>()
+        .enumerate()
+    {
         match item {
             Ok(Value::Object(obj)) => items.push(obj),
-            Ok(_) | Err(_) => return hec_error(StatusCode::BAD_REQUEST, 6, "Invalid data format", Some(i)),
+            Ok(_) | Err(_) => {
+                return hec_error(StatusCode::BAD_REQUEST, 6, "Invalid data format", Some(i))
+            }
         }
     }
     if items.is_empty() {
@@ -104,18 +114,34 @@ pub async fn event(
     for (i, obj) in items.iter().enumerate() {
         let (raw, parser) = match obj.get("event") {
             None | Some(Value::Null) => {
-                return hec_error(StatusCode::BAD_REQUEST, 12, "Event field is required", Some(i))
+                return hec_error(
+                    StatusCode::BAD_REQUEST,
+                    12,
+                    "Event field is required",
+                    Some(i),
+                )
             }
             Some(Value::String(s)) if s.trim().is_empty() => {
-                return hec_error(StatusCode::BAD_REQUEST, 13, "Event field cannot be blank", Some(i))
+                return hec_error(
+                    StatusCode::BAD_REQUEST,
+                    13,
+                    "Event field cannot be blank",
+                    Some(i),
+                )
             }
             Some(Value::String(s)) => (s.clone().into_bytes(), None),
             Some(other) => (other.to_string().into_bytes(), Some("json")),
         };
         let truncated = raw.len() > state.max_record_bytes;
         let raw = &raw[..raw.len().min(state.max_record_bytes)];
-        let source = Source { listener: "hec", peer: Some(peer), parser };
-        listener.received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let source = Source {
+            listener: "hec",
+            peer: Some(peer),
+            parser,
+        };
+        listener
+            .received
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut event = state.pipeline.normalize(&source, raw, truncated);
         let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
         let meta = RawParams {
@@ -127,7 +153,9 @@ pub async fn event(
         apply_metadata(&mut event, &meta, obj.get("time"), obj.get("fields"));
         events.push(event);
     }
-    listener.bytes.fetch_add(body.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    listener
+        .bytes
+        .fetch_add(body.len() as u64, std::sync::atomic::Ordering::Relaxed);
     store(&state, events).await
 }
 
@@ -141,7 +169,11 @@ pub async fn raw(
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    let source = Source { listener: "hec", peer: Some(peer), parser: None };
+    let source = Source {
+        listener: "hec",
+        peer: Some(peer),
+        parser: None,
+    };
     let mut events = records(&state, &source, &body, BodyKind::Lines);
     if events.is_empty() {
         return hec_error(StatusCode::BAD_REQUEST, 5, "No data", None);

@@ -39,10 +39,17 @@ pub(super) fn body_kind(headers: &HeaderMap) -> Result<BodyKind, ApiError> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("text/plain");
-    let essence = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "" | "text/plain" | "application/octet-stream" => Ok(BodyKind::Lines),
-        "application/x-ndjson" | "application/ndjson" | "application/jsonl"
+        "application/x-ndjson"
+        | "application/ndjson"
+        | "application/jsonl"
         | "application/json" => Ok(BodyKind::JsonLines),
         other => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -55,14 +62,20 @@ pub(super) fn body_kind(headers: &HeaderMap) -> Result<BodyKind, ApiError> {
 pub(super) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| {
         let status = rejection.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "bad_body" };
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "bad_body"
+        };
         ApiError::new(status, code, rejection.body_text())
     })
 }
 
 pub(super) fn check_parser(state: &Shared, parser: Option<&str>) -> Result<(), ApiError> {
     match parser {
-        Some(name) if name != "auto" && state.pipeline.normalizer().registry().get(name).is_none() => {
+        Some(name)
+            if name != "auto" && state.pipeline.normalizer().registry().get(name).is_none() =>
+        {
             Err(ApiError::bad_request(format!(
                 "unknown parser {name:?}; known: auto, {}",
                 state.pipeline.normalizer().registry().names().join(", ")
@@ -83,7 +96,10 @@ pub(super) fn records(
     let json_source;
     let source = match (kind, source.parser) {
         (BodyKind::JsonLines, None) => {
-            json_source = Source { parser: Some("json"), ..*source };
+            json_source = Source {
+                parser: Some("json"),
+                ..*source
+            };
             &json_source
         }
         _ => source,
@@ -97,16 +113,26 @@ pub(super) fn records(
         }
         let truncated = line.len() > max_record;
         let line = &line[..line.len().min(max_record)];
-        listener.received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        listener
+            .received
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         events.push(state.pipeline.normalize(source, line, truncated));
     }
-    listener.bytes.fetch_add(body.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    listener
+        .bytes
+        .fetch_add(body.len() as u64, std::sync::atomic::Ordering::Relaxed);
     events
 }
 
 pub(super) fn reply_for(events: &[Event]) -> IngestReply {
-    let failed = events.iter().filter(|e| e.get(ecs::ERROR_MESSAGE).is_some()).count();
-    IngestReply { accepted: events.len() - failed, failed }
+    let failed = events
+        .iter()
+        .filter(|e| e.get(ecs::ERROR_MESSAGE).is_some())
+        .count();
+    IngestReply {
+        accepted: events.len() - failed,
+        failed,
+    }
 }
 
 pub async fn ingest(
@@ -119,13 +145,25 @@ pub async fn ingest(
     let body = body_bytes(body)?;
     let kind = body_kind(&headers)?;
     check_parser(&state, params.parser.as_deref())?;
-    let source = Source { listener: "http", peer: Some(peer), parser: params.parser.as_deref() };
-    let mut events = records(&state, &source, &body, kind);
-    if let Some(label) = params.source.as_deref().filter(|s| !s.is_empty()) {
-        for e in &mut events {
-            e.set("steward.source", label);
+    let worker = state.clone();
+    let parse = move || {
+        let source = Source {
+            listener: "http",
+            peer: Some(peer),
+            parser: params.parser.as_deref(),
+        };
+        let mut events = records(&worker, &source, &body, kind);
+        if let Some(label) = params.source.as_deref().filter(|s| !s.is_empty()) {
+            for e in &mut events {
+                e.set("steward.source", label);
+            }
         }
-    }
+        events
+    };
+    // Parsing a large batch is CPU work: keep it off the threads that serve sockets.
+    let events = tokio::task::spawn_blocking(parse)
+        .await
+        .map_err(|e| ApiError::unavailable(format!("parsing the batch failed: {e}")))?;
     let reply = reply_for(&events);
     if !events.is_empty() {
         state

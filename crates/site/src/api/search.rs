@@ -36,8 +36,12 @@ pub struct Params {
 
 fn parse_common(c: &Params) -> Result<(steward_query::Query, TimeRange), ApiError> {
     let query = steward_query::parse(&c.q).map_err(|e| {
-        ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_query", e.to_string())
-            .with_position(e.position)
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "bad_query",
+            e.to_string(),
+        )
+        .with_position(e.position)
     })?;
     let now = Utc::now();
     let to = match &c.to {
@@ -56,7 +60,9 @@ fn parse_common(c: &Params) -> Result<(steward_query::Query, TimeRange), ApiErro
 
 fn store_error(e: StoreError) -> ApiError {
     match e {
-        StoreError::BadCursor(_) | StoreError::BadRequest(_) => ApiError::bad_request(e.to_string()),
+        StoreError::BadCursor(_) | StoreError::BadRequest(_) => {
+            ApiError::bad_request(e.to_string())
+        }
         other => {
             tracing::error!(error = %other, "search failed");
             ApiError::unavailable(format!("the event store could not answer: {other}"))
@@ -82,7 +88,9 @@ pub async fn events(
     let (query, range) = parse_common(&p)?;
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
     if limit > MAX_LIMIT {
-        return Err(ApiError::bad_request(format!("limit must be at most {MAX_LIMIT}")));
+        return Err(ApiError::bad_request(format!(
+            "limit must be at most {MAX_LIMIT}"
+        )));
     }
     let cursor = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(Cursor::decode(c).map_err(store_error)?),
@@ -120,7 +128,11 @@ fn auto_interval(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     const STEPS: [i64; 12] = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10800, 43200, 86400];
     let span = (to - from).num_seconds().max(1);
     let want = span / 60;
-    STEPS.iter().copied().find(|s| *s >= want).unwrap_or(86_400 * ((want / 86_400) + 1))
+    STEPS
+        .iter()
+        .copied()
+        .find(|s| *s >= want)
+        .unwrap_or(86_400 * ((want / 86_400) + 1))
 }
 
 pub async fn histogram(
@@ -137,9 +149,15 @@ pub async fn histogram(
     }
     let span = (range.to - range.from).num_seconds();
     if span / interval_secs > 10_000 {
-        return Err(ApiError::bad_request("interval too small for the range (over 10000 buckets)"));
+        return Err(ApiError::bad_request(
+            "interval too small for the range (over 10000 buckets)",
+        ));
     }
-    let request = HistogramRequest { query, range, interval_secs };
+    let request = HistogramRequest {
+        query,
+        range,
+        interval_secs,
+    };
     let store = state.store.clone();
     let buckets = blocking(move || store.histogram(&request)).await?;
     Ok(Json(json!({
@@ -158,7 +176,12 @@ pub async fn top(
         .filter(|f| !f.is_empty())
         .ok_or_else(|| ApiError::bad_request("field is required, e.g. field=source.ip"))?;
     let limit = p.limit.unwrap_or(10).clamp(1, 1000);
-    let request = TopRequest { query, range, field: field.clone(), limit };
+    let request = TopRequest {
+        query,
+        range,
+        field: field.clone(),
+        limit,
+    };
     let store = state.store.clone();
     let values = blocking(move || store.top(&request)).await?;
     Ok(Json(json!({ "field": field, "values": values })))

@@ -11,7 +11,11 @@ use std::time::{Duration, Instant};
 pub const TOKEN: &str = "integration-test-token-0123456789";
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct Site {
@@ -70,7 +74,11 @@ impl Site {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!("site exited with {status}: {}", self.log_tail());
             }
             if let Ok((200, _)) = get(self.http, "/healthz", None) {
@@ -83,7 +91,13 @@ impl Site {
 
     pub fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(self.data.with_extension("log")).unwrap_or_default();
-        text.chars().rev().take(2000).collect::<String>().chars().rev().collect()
+        text.chars()
+            .rev()
+            .take(2000)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect()
     }
 
     pub fn kill9(&mut self) {
@@ -95,7 +109,10 @@ impl Site {
 
     pub fn terminate(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
             let deadline = Instant::now() + Duration::from_secs(20);
             while Instant::now() < deadline {
                 if c.try_wait().ok().flatten().is_some() {
@@ -119,14 +136,19 @@ impl Site {
             encode(q)
         );
         match get(self.http, &path, Some(TOKEN)) {
-            Ok((200, body)) => serde_json::from_str::<serde_json::Value>(&body).unwrap()["total"].as_i64().unwrap(),
+            Ok((200, body)) => serde_json::from_str::<serde_json::Value>(&body).unwrap()["total"]
+                .as_i64()
+                .unwrap(),
             other => panic!("search {q:?} failed: {other:?}"),
         }
     }
 
     /// The newest matching events.
     pub fn search(&self, q: &str, limit: usize) -> Vec<serde_json::Value> {
-        let path = format!("/api/v1/events?q={}&from=2000-01-01&to=2100-01-01&limit={limit}", encode(q));
+        let path = format!(
+            "/api/v1/events?q={}&from=2000-01-01&to=2100-01-01&limit={limit}",
+            encode(q)
+        );
         let (status, body) = get(self.http, &path, Some(TOKEN)).unwrap();
         assert_eq!(status, 200, "{body}");
         let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -177,7 +199,13 @@ pub fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> std::io::Result
     request(addr, "GET", path, token, None, &[])
 }
 
-pub fn post(addr: SocketAddr, path: &str, token: Option<&str>, ctype: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
+pub fn post(
+    addr: SocketAddr,
+    path: &str,
+    token: Option<&str>,
+    ctype: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
     request(addr, "POST", path, token, Some(ctype), body)
 }
 
@@ -191,7 +219,10 @@ pub fn request(
 ) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
     s.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     if let Some(a) = auth {
         if a.contains(' ') {
             head.push_str(&format!("Authorization: {a}\r\n"));
@@ -208,9 +239,17 @@ pub fn request(
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other(format!("bad reply: {text:?}")))?;
-    let status = head.get(9..12).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("no status"))?;
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other(format!("bad reply: {text:?}")))?;
+    let status = head
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status"))?;
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_owned()
@@ -232,9 +271,18 @@ fn dechunk(mut body: &str) -> String {
 }
 
 pub fn now_5424() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 pub fn run_id() -> String {
-    format!("t{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() % 0xffff_ffff)
+    format!(
+        "t{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            % 0xffff_ffff
+    )
 }

@@ -1,0 +1,273 @@
+//! Parsers by name, and auto-detection across them.
+
+use crate::{
+    CefParser, JsonParser, KvParser, LeefParser, ParseError, ParseOptions, Parser, RawParser,
+    RecordMeta, Rfc3164Parser, Rfc5424Parser, SyslogParser,
+};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use steward_model::{ecs, Event};
+
+/// The name that selects auto-detection.
+pub const AUTO: &str = "auto";
+
+/// Name -> parser. Built once at start-up and shared read-only (`Arc<Registry>`) by every
+/// pipeline worker.
+#[derive(Clone)]
+pub struct Registry {
+    parsers: BTreeMap<&'static str, Arc<dyn Parser>>,
+    auto: Arc<AutoParser>,
+    fallback: Arc<dyn Parser>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("parsers", &self.names())
+            .finish()
+    }
+}
+
+impl Registry {
+    /// A registry with no parsers; detection falls back to `raw`.
+    pub fn empty() -> Registry {
+        let fallback: Arc<dyn Parser> = Arc::new(RawParser);
+        Registry {
+            parsers: BTreeMap::new(),
+            auto: Arc::new(AutoParser {
+                parsers: Vec::new(),
+                fallback: fallback.clone(),
+            }),
+            fallback,
+        }
+    }
+
+    /// Every built-in parser, plus "auto".
+    pub fn builtin() -> Registry {
+        let mut registry = Registry::empty();
+        let parsers: [Arc<dyn Parser>; 8] = [
+            Arc::new(Rfc5424Parser),
+            Arc::new(Rfc3164Parser),
+            Arc::new(SyslogParser),
+            Arc::new(CefParser),
+            Arc::new(LeefParser),
+            Arc::new(JsonParser),
+            Arc::new(KvParser),
+            Arc::new(RawParser),
+        ];
+        for parser in parsers {
+            registry.register(parser);
+        }
+        registry
+    }
+
+    /// The parser called `name`; "auto" yields a parser that detects per line.
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Parser>> {
+        if name == AUTO {
+            return Some(self.auto.clone());
+        }
+        self.parsers.get(name).cloned()
+    }
+
+    /// Registered names, sorted, including "auto".
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.parsers.keys().copied().collect();
+        names.push(AUTO);
+        names.sort_unstable();
+        names
+    }
+
+    /// Adds `parser`, replacing one of the same name. "auto" is reserved for detection, so a
+    /// parser of that name is ignored.
+    pub fn register(&mut self, parser: Arc<dyn Parser>) {
+        let name = parser.name();
+        if name == AUTO {
+            return;
+        }
+        self.parsers.insert(name, parser);
+        self.auto = Arc::new(AutoParser {
+            parsers: self.parsers.values().cloned().collect(),
+            fallback: self.fallback.clone(),
+        });
+    }
+
+    /// The parser for records nothing else can read.
+    pub(crate) fn fallback(&self) -> Arc<dyn Parser> {
+        self.parsers.get("raw").unwrap_or(&self.fallback).clone()
+    }
+
+    /// The parser most confident about `line`; `raw` when none claims it.
+    pub fn detect(&self, line: &str) -> Arc<dyn Parser> {
+        best(self.parsers.values(), line)
+            .unwrap_or(&self.fallback)
+            .clone()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::builtin()
+    }
+}
+
+/// Highest score wins; on a tie the first in name order, so detection is deterministic.
+fn best<'a>(
+    parsers: impl Iterator<Item = &'a Arc<dyn Parser>>,
+    line: &str,
+) -> Option<&'a Arc<dyn Parser>> {
+    let mut best: Option<(&Arc<dyn Parser>, u8)> = None;
+    for parser in parsers {
+        let score = parser.detect(line);
+        if score > 0 && best.is_none_or(|(_, top)| score > top) {
+            best = Some((parser, score));
+        }
+    }
+    best.map(|(p, _)| p)
+}
+
+/// Detection as a parser, for callers that want one `Arc<dyn Parser>` whatever the name.
+/// It records the chosen parser's dataset and name itself, since its own say nothing.
+struct AutoParser {
+    parsers: Vec<Arc<dyn Parser>>,
+    fallback: Arc<dyn Parser>,
+}
+
+impl Parser for AutoParser {
+    fn name(&self) -> &'static str {
+        AUTO
+    }
+
+    fn dataset(&self) -> &'static str {
+        "raw"
+    }
+
+    fn detect(&self, line: &str) -> u8 {
+        self.parsers
+            .iter()
+            .map(|p| p.detect(line))
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn parse(
+        &self,
+        line: &str,
+        opts: &ParseOptions,
+        meta: &RecordMeta,
+        event: &mut Event,
+    ) -> Result<(), ParseError> {
+        let parser = best(self.parsers.iter(), line).unwrap_or(&self.fallback);
+        parser.parse(line, opts, meta, event)?;
+        event.set_if_absent(ecs::EVENT_DATASET, parser.dataset());
+        event.set_if_absent(ecs::STEWARD_PARSER, parser.name());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_names() {
+        let registry = Registry::builtin();
+        assert_eq!(
+            registry.names(),
+            vec!["auto", "cef", "json", "kv", "leef", "raw", "rfc3164", "rfc5424", "syslog"]
+        );
+        assert!(registry.get("auto").is_some());
+        assert!(registry.get("nope").is_none());
+        assert_eq!(registry.get("cef").unwrap().name(), "cef");
+    }
+
+    #[test]
+    fn auto_detection_table() {
+        let registry = Registry::builtin();
+        let table = [
+            ("CEF:0|V|P|1|id|n|5|src=1.2.3.4", "cef"),
+            (
+                "<134>1 2026-01-01T00:00:00Z h a - - - CEF:0|V|P|1|id|n|5|",
+                "cef",
+            ),
+            ("<134>Jan  1 00:00:00 h CEF:0|V|P|1|id|n|5|", "cef"),
+            ("LEEF:1.0|V|P|1|id|src=1.2.3.4", "leef"),
+            (
+                "<13>1 2026-01-01T00:00:00Z h a - - - LEEF:2.0|V|P|1|id|^|a=b",
+                "leef",
+            ),
+            (
+                "<34>1 2003-10-11T22:14:15.003Z host su - ID47 - hi",
+                "rfc5424",
+            ),
+            ("<134>1 2026-01-01T00:00:00Z h a - - - {\"a\":1}", "rfc5424"),
+            (
+                "<134>1 2026-01-01T00:00:00Z h a - - - src=1.2.3.4 dst=5.6.7.8",
+                "rfc5424",
+            ),
+            ("<34>Oct 11 22:14:15 mymachine su: hi", "rfc3164"),
+            ("Oct 11 22:14:15 mymachine su: hi", "rfc3164"),
+            ("<13>2026-01-01T00:00:00Z h a: x", "rfc3164"),
+            ("<13>whatever", "rfc3164"),
+            ("{\"a\":1}", "json"),
+            ("  {\"a\":1", "json"),
+            ("a=1 b=2", "kv"),
+            ("date=2026-01-01 time=10:00:00 devname=fw", "kv"),
+            ("a=1 and words", "raw"),
+            ("just some text", "raw"),
+            ("", "raw"),
+            ("CEF: mentioned in passing", "raw"),
+        ];
+        for (line, want) in table {
+            assert_eq!(registry.detect(line).name(), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn registered_parsers_join_detection() {
+        struct Vendor;
+        impl Parser for Vendor {
+            fn name(&self) -> &'static str {
+                "vendor_fw"
+            }
+            fn dataset(&self) -> &'static str {
+                "vendor.fw"
+            }
+            fn detect(&self, line: &str) -> u8 {
+                if line.contains("devid=FG") {
+                    97
+                } else {
+                    0
+                }
+            }
+            fn parse(
+                &self,
+                _line: &str,
+                _opts: &ParseOptions,
+                _meta: &RecordMeta,
+                event: &mut Event,
+            ) -> Result<(), ParseError> {
+                event.set("observer.vendor", "Vendor");
+                Ok(())
+            }
+        }
+        let mut registry = Registry::builtin();
+        registry.register(Arc::new(Vendor));
+        let line = "<13>Jan  1 00:00:00 fw devid=FG100 src=1.2.3.4";
+        assert_eq!(registry.detect(line).name(), "vendor_fw");
+        assert!(registry.names().contains(&"vendor_fw"));
+
+        let auto = registry.get("auto").unwrap();
+        let mut e = Event::new();
+        let meta = RecordMeta::received_at(chrono::Utc::now());
+        auto.parse(line, &ParseOptions::default(), &meta, &mut e)
+            .unwrap();
+        assert_eq!(e.get_str("event.dataset"), Some("vendor.fw"));
+        assert_eq!(e.get_str("steward.parser"), Some("vendor_fw"));
+        assert_eq!(auto.detect(line), 97);
+    }
+
+    #[test]
+    fn empty_registry_falls_back_to_raw() {
+        assert_eq!(Registry::empty().detect("CEF:0|a|b").name(), "raw");
+    }
+}
