@@ -90,8 +90,8 @@ pub struct StoreSection {
     /// `full`: fsync every commit (survives power loss); `normal`: survives a crash of
     /// the process only.
     pub sync: SyncMode,
-    /// Batches waiting for the writer before producers are pushed back.
-    pub queue_batches: usize,
+    /// Events waiting for the writer before producers are pushed back (UDP drops).
+    pub queue_events: usize,
     /// Events grouped into one transaction at most.
     pub max_transaction_events: usize,
 }
@@ -136,8 +136,8 @@ impl Default for StoreSection {
         Self {
             retention_days: 180,
             sync: SyncMode::Full,
-            queue_batches: 1024,
-            max_transaction_events: 20_000,
+            queue_events: 20_000,
+            max_transaction_events: 10_000,
         }
     }
 }
@@ -194,9 +194,9 @@ impl SiteConfig {
                 "store.retention_days must be at least 1".into(),
             ));
         }
-        if self.syslog.max_connections == 0 || self.store.queue_batches == 0 {
+        if self.syslog.max_connections == 0 || self.store.queue_events == 0 {
             return Err(ConfigError::Invalid(
-                "syslog.max_connections and store.queue_batches must be positive".into(),
+                "syslog.max_connections and store.queue_events must be positive".into(),
             ));
         }
         Ok(())

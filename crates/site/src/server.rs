@@ -86,7 +86,7 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
     let (queue, writer) = WriteQueue::start(
         store.clone(),
         WriteQueueOptions {
-            capacity_batches: config.store.queue_batches,
+            capacity_events: config.store.queue_events,
             max_transaction_events: config.store.max_transaction_events,
         },
     );

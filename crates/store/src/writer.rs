@@ -9,12 +9,13 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use steward_model::Event;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 #[derive(Clone, Copy, Debug)]
 pub struct WriteQueueOptions {
-    /// Batches that may wait for the writer before producers are pushed back.
-    pub capacity_batches: usize,
+    /// Events that may wait for the writer before producers are pushed back. Counted in
+    /// events, not batches, so memory stays bounded whatever the batch sizes.
+    pub capacity_events: usize,
     /// The writer stops gathering waiting batches into one transaction past this size.
     pub max_transaction_events: usize,
 }
@@ -22,8 +23,8 @@ pub struct WriteQueueOptions {
 impl Default for WriteQueueOptions {
     fn default() -> Self {
         Self {
-            capacity_batches: 1024,
-            max_transaction_events: 20_000,
+            capacity_events: 20_000,
+            max_transaction_events: 10_000,
         }
     }
 }
@@ -33,6 +34,8 @@ type Ack = oneshot::Sender<Result<AppendStats, String>>;
 struct Job {
     events: Vec<Event>,
     ack: Option<Ack>,
+    /// The batch's share of the queue's capacity, returned when it is committed.
+    room: Option<OwnedSemaphorePermit>,
     /// Last job: the writer commits what is queued before it and stops.
     close: bool,
 }
@@ -91,6 +94,8 @@ pub struct WriterStats {
 #[derive(Clone)]
 pub struct WriteQueue {
     tx: mpsc::Sender<Job>,
+    room: Arc<Semaphore>,
+    capacity: u32,
     stats: Arc<WriterStats>,
 }
 
@@ -107,14 +112,26 @@ impl WriterHandle {
 
 impl WriteQueue {
     pub fn start(store: Arc<dyn EventStore>, options: WriteQueueOptions) -> (Self, WriterHandle) {
-        let (tx, rx) = mpsc::channel(options.capacity_batches.max(1));
+        let capacity = options
+            .capacity_events
+            .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+        // Every job holds at least one permit, so the channel never holds more jobs than
+        // there are permits; the semaphore is the real bound.
+        let (tx, rx) = mpsc::channel(capacity + 1);
+        let room = Arc::new(Semaphore::new(capacity));
         let stats = Arc::new(WriterStats::default());
         let writer_stats = stats.clone();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || run_writer(store, rx, writer_stats, options))
             .unwrap_or_else(|e| panic!("cannot start the store writer thread: {e}"));
-        (Self { tx, stats }, WriterHandle(thread))
+        let queue = Self {
+            tx,
+            room,
+            capacity: capacity as u32,
+            stats,
+        };
+        (queue, WriterHandle(thread))
     }
 
     pub fn stats(&self) -> &Arc<WriterStats> {
@@ -140,13 +157,22 @@ impl WriteQueue {
     /// Queues a batch if there is room now; hands the batch back when the queue is full so
     /// the caller can count the drop.
     pub fn try_submit(&self, events: Vec<Event>) -> Result<(), Vec<Event>> {
+        let Ok(room) = self
+            .room
+            .clone()
+            .try_acquire_many_owned(self.permits_for(&events))
+        else {
+            return Err(events);
+        };
         let n = events.len() as u64;
         self.stats.queued_events.fetch_add(n, Ordering::Relaxed);
-        match self.tx.try_send(Job {
+        let job = Job {
             events,
             ack: None,
+            room: Some(room),
             close: false,
-        }) {
+        };
+        match self.tx.try_send(job) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job)) => {
                 self.stats.queued_events.fetch_sub(n, Ordering::Relaxed);
@@ -155,28 +181,11 @@ impl WriteQueue {
         }
     }
 
-    /// Blocking variant of [`WriteQueue::append`] for synchronous callers (CLI import, bench).
-    pub fn append_blocking(&self, events: Vec<Event>) -> Result<AppendStats, StoreError> {
-        let (ack, done) = oneshot::channel();
-        let n = events.len() as u64;
-        self.stats.queued_events.fetch_add(n, Ordering::Relaxed);
-        if self
-            .tx
-            .blocking_send(Job {
-                events,
-                ack: Some(ack),
-                close: false,
-            })
-            .is_err()
-        {
-            self.stats.queued_events.fetch_sub(n, Ordering::Relaxed);
-            return Err(StoreError::WriterGone);
-        }
-        match done.blocking_recv() {
-            Ok(Ok(stats)) => Ok(stats),
-            Ok(Err(message)) => Err(StoreError::BadRequest(message)),
-            Err(_) => Err(StoreError::WriterGone),
-        }
+    /// A batch larger than the whole queue takes all of it rather than waiting forever.
+    fn permits_for(&self, events: &[Event]) -> u32 {
+        u32::try_from(events.len())
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.capacity)
     }
 
     /// Asks the writer to commit everything queued so far and stop; later batches are
@@ -185,6 +194,7 @@ impl WriteQueue {
         let job = Job {
             events: Vec::new(),
             ack: None,
+            room: None,
             close: true,
         };
         // A writer that is already gone has nothing left to commit.
@@ -192,18 +202,21 @@ impl WriteQueue {
     }
 
     async fn enqueue(&self, events: Vec<Event>, ack: Option<Ack>) -> Result<(), StoreError> {
+        let room = self
+            .room
+            .clone()
+            .acquire_many_owned(self.permits_for(&events))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
         let n = events.len() as u64;
         self.stats.queued_events.fetch_add(n, Ordering::Relaxed);
-        if self
-            .tx
-            .send(Job {
-                events,
-                ack,
-                close: false,
-            })
-            .await
-            .is_err()
-        {
+        let job = Job {
+            events,
+            ack,
+            room: Some(room),
+            close: false,
+        };
+        if self.tx.send(job).await.is_err() {
             self.stats.queued_events.fetch_sub(n, Ordering::Relaxed);
             return Err(StoreError::WriterGone);
         }
@@ -219,15 +232,16 @@ fn run_writer(
 ) {
     let mut events: Vec<Event> = Vec::new();
     let mut acks: Vec<Ack> = Vec::new();
+    let mut rooms: Vec<OwnedSemaphorePermit> = Vec::new();
     let mut closing = false;
     while !closing {
         let Some(first) = rx.blocking_recv() else {
             break;
         };
-        closing |= take(first, &mut events, &mut acks);
+        closing |= take(first, &mut events, &mut acks, &mut rooms);
         while events.len() < options.max_transaction_events && !closing {
             match rx.try_recv() {
-                Ok(job) => closing |= take(job, &mut events, &mut acks),
+                Ok(job) => closing |= take(job, &mut events, &mut acks, &mut rooms),
                 Err(_) => break,
             }
         }
@@ -257,15 +271,24 @@ fn run_writer(
             let _ = ack.send(result.as_ref().map(|s| *s).map_err(|e| e.to_string()));
         }
         events.clear();
+        // Room in the queue is given back only now, so queued plus in-flight events never
+        // exceed the capacity.
+        rooms.clear();
     }
     rx.close();
 }
 
 /// Moves a job's events and ack into the pending transaction; `true` for the close job.
-fn take(job: Job, events: &mut Vec<Event>, acks: &mut Vec<Ack>) -> bool {
+fn take(
+    job: Job,
+    events: &mut Vec<Event>,
+    acks: &mut Vec<Ack>,
+    rooms: &mut Vec<OwnedSemaphorePermit>,
+) -> bool {
     if job.close {
         return true;
     }
+    rooms.extend(job.room);
     if events.is_empty() {
         *events = job.events;
     } else {
@@ -293,5 +316,98 @@ fn append_with_retry(store: &dyn EventStore, events: &[Event]) -> Result<AppendS
             }
             Err(e) => return Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SqliteOptions, SqliteStore};
+    use std::sync::atomic::AtomicBool;
+
+    /// The real SQLite store behind a gate the test opens, to hold the writer busy.
+    struct Gated {
+        inner: SqliteStore,
+        open: AtomicBool,
+    }
+
+    impl EventStore for Gated {
+        fn append(&self, events: &[Event]) -> Result<AppendStats, StoreError> {
+            while !self.open.load(Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            self.inner.append(events)
+        }
+        fn search(&self, r: &crate::SearchRequest) -> Result<crate::SearchResult, StoreError> {
+            self.inner.search(r)
+        }
+        fn histogram(
+            &self,
+            r: &crate::HistogramRequest,
+        ) -> Result<Vec<crate::HistogramBucket>, StoreError> {
+            self.inner.histogram(r)
+        }
+        fn top(&self, r: &crate::TopRequest) -> Result<Vec<crate::TopValue>, StoreError> {
+            self.inner.top(r)
+        }
+        fn apply_retention(
+            &self,
+            now: chrono::DateTime<chrono::Utc>,
+            days: u32,
+        ) -> Result<Vec<String>, StoreError> {
+            self.inner.apply_retention(now, days)
+        }
+        fn disk_bytes(&self) -> Result<u64, StoreError> {
+            self.inner.disk_bytes()
+        }
+    }
+
+    fn events(n: usize) -> Vec<Event> {
+        (0..n)
+            .map(|i| {
+                let mut e = Event::new();
+                e.set("message", format!("m{i}"));
+                e
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_bounded_in_events_and_frees_room_after_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Gated {
+            inner: SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap(),
+            open: AtomicBool::new(false),
+        });
+        let options = WriteQueueOptions {
+            capacity_events: 10,
+            max_transaction_events: 100,
+        };
+        let (queue, writer) = WriteQueue::start(store.clone(), options);
+        assert!(queue.try_submit(events(6)).is_ok());
+        assert!(queue.try_submit(events(4)).is_ok());
+        let refused = queue.try_submit(events(1)).unwrap_err();
+        assert_eq!(refused.len(), 1, "a full queue hands the batch back");
+        assert_eq!(queue.stats().queued_events.load(Ordering::Relaxed), 10);
+
+        store.open.store(true, Ordering::Release);
+        let acked = queue.append(events(25)).await.unwrap();
+        assert_eq!(
+            acked.events, 25,
+            "a batch bigger than the queue still goes through"
+        );
+        assert!(
+            queue.try_submit(events(10)).is_ok(),
+            "room returns after the commit"
+        );
+        queue.close().await;
+        tokio::task::spawn_blocking(move || writer.join())
+            .await
+            .unwrap();
+        assert_eq!(queue.stats().stored_events.load(Ordering::Relaxed), 45);
+        assert!(
+            queue.try_submit(events(1)).is_err(),
+            "a closed queue refuses"
+        );
     }
 }

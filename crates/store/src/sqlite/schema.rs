@@ -201,16 +201,25 @@ fn typed(v: &Value, kind: Kind) -> Option<SqlValue> {
 
 /// The text the full-text index sees: the original record, plus the message when the
 /// parser rewrote it into something not contained in the original.
+///
+/// FTS5's `unicode61` tokenizer already splits and case-folds like
+/// `steward_query::tokenize_text`; only CJK runs need rewriting (into the bigrams the
+/// query side searches for), so text without CJK goes in untouched and costs nothing here.
 pub fn indexed_text(event: &Event) -> String {
     let original = event.get_str(ecs::EVENT_ORIGINAL).unwrap_or("");
     let message = event.get_str(ecs::MESSAGE).unwrap_or("");
     let mut body = String::with_capacity(original.len() + 16);
     let mut push = |s: &str| {
-        for token in steward_query::tokenize_text(s) {
-            if !body.is_empty() {
+        if !body.is_empty() {
+            body.push(' ');
+        }
+        if s.chars().any(steward_query::is_cjk) {
+            for token in steward_query::tokenize_text(s) {
+                body.push_str(&token);
                 body.push(' ');
             }
-            body.push_str(&token);
+        } else {
+            body.push_str(s);
         }
     };
     push(original);
