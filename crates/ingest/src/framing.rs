@@ -371,4 +371,27 @@ mod tests {
         }
         d.finish(&mut out);
     }
+
+    #[test]
+    fn fuzz_seeds_replay_without_panics() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/corpus/syslog_framing");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            panic!("fuzz seed corpus missing at {}", dir.display());
+        };
+        for entry in entries {
+            let data = std::fs::read(entry.unwrap().path()).unwrap();
+            let Some((&seed, stream)) = data.split_first() else {
+                continue;
+            };
+            let max = 16 + usize::from(seed) * 4;
+            let out = decode(
+                max,
+                &stream
+                    .chunks(1 + usize::from(seed % 37))
+                    .collect::<Vec<_>>(),
+            );
+            assert!(out.iter().all(|r| r.bytes.len() <= max));
+        }
+    }
 }

@@ -266,14 +266,15 @@ fn run_writer(
                 tracing::error!(events = n, error = %e, "storing a batch failed; its senders are told");
             }
         }
+        // Room in the queue is given back only once the transaction is over, so queued
+        // plus in-flight events never exceed the capacity; and before the acks, so a
+        // sender that was just acknowledged finds its room free again.
+        rooms.clear();
         for ack in acks.drain(..) {
             // Acks carry the transaction's result; a sender that went away is fine.
             let _ = ack.send(result.as_ref().map(|s| *s).map_err(|e| e.to_string()));
         }
         events.clear();
-        // Room in the queue is given back only now, so queued plus in-flight events never
-        // exceed the capacity.
-        rooms.clear();
     }
     rx.close();
 }

@@ -33,7 +33,12 @@ pub struct Partition {
     name: String,
     path: PathBuf,
     pub(super) conn: Connection,
+    commits: u64,
 }
+
+/// Commits between `PRAGMA optimize` runs, which refresh the planner's statistics so a
+/// filter on a low-selectivity column does not drive the plan.
+const OPTIMIZE_EVERY: u64 = 200;
 
 impl Partition {
     pub fn open(path: &Path, options: &SqliteOptions, check: Check) -> Result<Self, StoreError> {
@@ -47,7 +52,7 @@ impl Partition {
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync};
              PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{WRITER_CACHE_KIB};
-             PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES};"
+             PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}; PRAGMA analysis_limit = 400;"
         ))
         .map_err(StoreError::sqlite(path))?;
         if let Check::Quick = check {
@@ -82,6 +87,7 @@ impl Partition {
             name: name_of(path),
             path: path.to_owned(),
             conn,
+            commits: 0,
         })
     }
 
@@ -97,6 +103,7 @@ impl Partition {
             name: name_of(path),
             path: path.to_owned(),
             conn,
+            commits: 0,
         })
     }
 
@@ -147,6 +154,14 @@ impl Partition {
         )
         .map_err(err())?;
         tx.commit().map_err(err())?;
+        self.commits += 1;
+        if self.commits % OPTIMIZE_EVERY == 1 {
+            // Statistics only steer plans; failing to refresh them is not worth failing
+            // an append for.
+            if let Err(e) = self.conn.execute_batch("PRAGMA optimize = 0x10002") {
+                tracing::warn!(partition = %self.name, error = %e, "PRAGMA optimize failed");
+            }
+        }
         Ok(AppendStats {
             events: events.len(),
             bytes,
