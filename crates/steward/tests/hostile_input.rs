@@ -156,7 +156,11 @@ fn slow_and_idle_clients_do_not_block_others() {
 fn connection_limit_rejects_and_counts() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("site.toml");
-    std::fs::write(&config, "[syslog]\nmax_connections = 5\n").unwrap();
+    std::fs::write(
+        &config,
+        "[http]\nmax_body_bytes = 4096\n[syslog]\nmax_connections = 5\n",
+    )
+    .unwrap();
     let site = Site::new(&dir.path().join("data"))
         .with_args(&["--config", config.to_str().unwrap()])
         .start();
@@ -180,4 +184,22 @@ fn connection_limit_rejects_and_counts() {
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(held);
+
+    // An oversized HTTP body is refused whole with 413 and the error shape.
+    let body = vec![b'x'; 10_000];
+    let (status, reply) = post(
+        site.http,
+        "/api/v1/ingest",
+        Some(TOKEN),
+        "text/plain",
+        &body,
+    )
+    .unwrap();
+    assert_eq!(status, 413, "{reply}");
+    assert!(reply.contains("payload_too_large"), "{reply}");
+    assert_eq!(
+        site.count("xxxxxxxxxx*"),
+        0,
+        "nothing of a refused body is stored"
+    );
 }

@@ -24,32 +24,61 @@ impl Sql {
     }
 }
 
+/// How a full-text term joins the events table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextMode {
+    /// `id IN (all matching rowids)`: cheap when the term is rare, but the whole match
+    /// list is built first, which for a common word means millions of rowids.
+    MatchList,
+    /// `EXISTS (match for this row)`: probes the index row by row along the time order,
+    /// so the newest page of a common word is found after a few hundred probes.
+    Probe,
+}
+
+/// Compiles with every text term as a match list.
 pub fn compile(query: &Query) -> Sql {
+    compile_with(query, &|_| TextMode::MatchList)
+}
+
+pub fn compile_with(query: &Query, text_mode: &dyn Fn(&TextQuery) -> TextMode) -> Sql {
     let mut sql = Sql::default();
-    node(query, &mut sql);
+    node(query, text_mode, &mut sql);
     sql
 }
 
-fn node(query: &Query, sql: &mut Sql) {
+fn node(query: &Query, text_mode: &dyn Fn(&TextQuery) -> TextMode, sql: &mut Sql) {
     match query {
         Query::All => sql.push("1"),
-        Query::And(items) => join(items, " AND ", "1", sql),
-        Query::Or(items) => join(items, " OR ", "0", sql),
+        Query::And(items) => join(items, " AND ", "1", text_mode, sql),
+        Query::Or(items) => join(items, " OR ", "0", text_mode, sql),
         Query::Not(inner) => {
             sql.push("NOT (");
-            node(inner, sql);
+            node(inner, text_mode, sql);
             sql.push(")");
         }
         Query::Field(f) => field(f, sql),
-        Query::Text(t) => {
-            sql.push("id IN (SELECT rowid FROM events_text WHERE events_text MATCH ");
-            sql.bind(SqlValue::Text(fts_expression(t)));
-            sql.push(")");
-        }
+        Query::Text(t) => match text_mode(t) {
+            TextMode::MatchList => {
+                sql.push("id IN (SELECT rowid FROM events_text WHERE events_text MATCH ");
+                sql.bind(SqlValue::Text(fts_expression(t)));
+                sql.push(")");
+            }
+            TextMode::Probe => {
+                sql.push("EXISTS (SELECT 1 FROM events_text WHERE events_text MATCH ");
+                sql.bind(SqlValue::Text(fts_expression(t)));
+                sql.push(" AND rowid = events.id)");
+            }
+        },
     }
 }
 
-fn join(items: &[Query], op: &str, empty: &str, sql: &mut Sql) {
+fn join(
+    items: &[Query],
+    op: &str,
+    empty: &str,
+    text_mode: &dyn Fn(&TextQuery) -> TextMode,
+    sql: &mut Sql,
+) {
     if items.is_empty() {
         sql.push(empty);
         return;
@@ -59,14 +88,14 @@ fn join(items: &[Query], op: &str, empty: &str, sql: &mut Sql) {
         if i > 0 {
             sql.push(op);
         }
-        node(item, sql);
+        node(item, text_mode, sql);
     }
     sql.push(")");
 }
 
 /// FTS5 query text for one term: tokens are double-quoted strings, so no FTS5 operator in
 /// user input can take effect.
-fn fts_expression(t: &TextQuery) -> String {
+pub fn fts_expression(t: &TextQuery) -> String {
     fn quote(token: &str) -> String {
         format!("\"{}\"", token.replace('"', "\"\""))
     }

@@ -1,6 +1,6 @@
 //! Searches, histograms and top values across partitions.
 
-use super::compile::{compile, Sql};
+use super::compile::{compile, compile_with, fts_expression, Sql, TextMode};
 use super::partition::Partition;
 use super::schema::{column_for, json_path, Kind};
 use super::SqliteStore;
@@ -69,7 +69,12 @@ pub fn search(store: &SqliteStore, req: &SearchRequest) -> Result<SearchResult, 
             if rows.len() >= limit && rows.last().is_some_and(|r| info.max_ts < r.ts) {
                 continue;
             }
-            let (mut clause, mut params) = where_clause(&compiled, from, to);
+            let page_sql = if req.query.has_text() {
+                store.with_reader(name, |p| Ok(compile_with(&req.query, &|t| text_mode(p, t))))?
+            } else {
+                compile(&req.query)
+            };
+            let (mut clause, mut params) = where_clause(&page_sql, from, to);
             if let Some(c) = &req.cursor {
                 clause.push_str(&cursor_clause(c, name, &mut params));
             }
@@ -128,6 +133,23 @@ pub fn search(store: &SqliteStore, req: &SearchRequest) -> Result<SearchResult, 
         events,
         next_cursor,
     })
+}
+
+/// Matches beyond which a term counts as common (see [`TextMode`]).
+const COMMON_TERM_MATCHES: i64 = 20_000;
+
+/// Picks how a text term joins the page query, by counting its matches up to the
+/// threshold in this partition (streaming from the FTS index, so it costs at most that
+/// many rowids).
+fn text_mode(p: &Partition, t: &steward_query::TextQuery) -> TextMode {
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM events_text WHERE events_text MATCH ? LIMIT {})",
+        COMMON_TERM_MATCHES + 1
+    );
+    match query_one(p, &sql, vec![SqlValue::Text(fts_expression(t))]) {
+        Ok(n) if n > COMMON_TERM_MATCHES => TextMode::Probe,
+        _ => TextMode::MatchList,
+    }
 }
 
 /// Rows strictly after the cursor in (ts desc, partition desc, id desc) order; the
@@ -306,5 +328,69 @@ fn to_json(v: ValueRef<'_>, kind: Option<Kind>) -> serde_json::Value {
         ValueRef::Blob(b) => bytes_to_ip(b)
             .map(|ip| ip.to_string().into())
             .unwrap_or(serde_json::Value::Null),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventStore, SqliteOptions};
+    use std::collections::BTreeSet;
+
+    /// Both ways of joining a text term give the same rows; the choice is only speed.
+    #[test]
+    fn probe_and_match_list_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap();
+        let lines = [
+            "Failed password for root from 10.0.0.1",
+            "Accepted password for alice",
+            "用户登录失败 root",
+            "disk full on /var",
+            "failed to open file",
+        ];
+        let events: Vec<Event> = lines
+            .iter()
+            .map(|l| {
+                let mut e = Event::new();
+                e.set("event.original", *l);
+                e.set(
+                    "user.name",
+                    if l.contains("root") { "root" } else { "other" },
+                );
+                e
+            })
+            .collect();
+        store.append(&events).unwrap();
+        let name = store.partitions_for(i64::MIN, i64::MAX)[0].0.clone();
+        for q in [
+            "failed",
+            "password AND NOT root",
+            "登录失败 OR disk",
+            "fail* user.name:root",
+            "NOT failed",
+            "\"failed password\"",
+        ] {
+            let query = steward_query::parse(q).unwrap();
+            let ids = |mode: TextMode| -> BTreeSet<i64> {
+                let sql = compile_with(&query, &|_| mode);
+                let text = format!("SELECT id FROM events WHERE {}", sql.text);
+                store
+                    .with_reader(&name, |p| {
+                        let mut stmt = p.conn.prepare(&text).unwrap();
+                        let rows = stmt
+                            .query_map(params_from_iter(sql.params.clone()), |r| r.get(0))
+                            .unwrap();
+                        Ok(rows.map(Result::unwrap).collect())
+                    })
+                    .unwrap()
+            };
+            let list = ids(TextMode::MatchList);
+            assert_eq!(list, ids(TextMode::Probe), "{q}");
+            assert!(
+                !list.is_empty() && list.len() < lines.len(),
+                "{q} must discriminate: {list:?}"
+            );
+        }
     }
 }
