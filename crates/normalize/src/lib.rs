@@ -37,8 +37,12 @@
 //! * names its dataset `vendor.product` (e.g. `fortinet.firewall`).
 //!
 //! Registering a parser under an existing name replaces the built-in one.
+//!
+//! [`accuracy`] scores our events against a trusted peer's documents, field by field
+//! (`steward parse --check`).
 #![forbid(unsafe_code)]
 
+pub mod accuracy;
 mod cef;
 mod delimited;
 mod error;

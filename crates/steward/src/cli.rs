@@ -82,6 +82,13 @@ pub struct ParseArgs {
     /// List the parsers and exit.
     #[arg(long)]
     pub list: bool,
+    /// Measure field accuracy against a corpus of expected ECS documents (see
+    /// docs/parsers.md) instead of parsing input; --parser and --timezone do not apply.
+    #[arg(long, value_name = "DIR")]
+    pub check: Option<PathBuf>,
+    /// With --check: also list the fields each family gets wrong or misses most.
+    #[arg(long, requires = "check")]
+    pub details: bool,
     /// Input file, or "-" for standard input.
     #[arg(default_value = "-")]
     pub input: PathBuf,

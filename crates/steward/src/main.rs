@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod http_client;
 mod parse;
+mod parse_check;
 mod search;
 mod site;
 mod traffic;

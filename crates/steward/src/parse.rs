@@ -10,6 +10,9 @@ use std::sync::Arc;
 use steward_normalize::{Normalizer, ParseOptions, RecordMeta, Registry};
 
 pub fn run(args: ParseArgs) -> Result<ExitCode> {
+    if let Some(dir) = &args.check {
+        return crate::parse_check::run(dir, args.details);
+    }
     let registry = Arc::new(Registry::builtin());
     if args.list {
         for name in registry.names() {
