@@ -89,6 +89,7 @@ pub async fn serve_udp(
                 Err(_) => break,
             }
         }
+        let batch = pipeline.queue().prepare(batch);
         if let Err(lost) = pipeline.queue().try_submit(batch) {
             add(&stats.dropped, lost.len() as u64);
         }
@@ -315,6 +316,7 @@ impl Connection {
                     .normalize(&source, &record.bytes, record.truncated),
             );
         }
-        self.pipeline.queue().submit(events).await.is_ok()
+        let batch = self.pipeline.queue().prepare(events);
+        self.pipeline.queue().submit(batch).await.is_ok()
     }
 }

@@ -284,7 +284,7 @@ fn search(events: usize, queries: usize, data: Option<PathBuf>) -> Result<()> {
                     e
                 })
                 .collect();
-            store.append(&batch)?;
+            store.append_events(batch)?;
             done += n;
             if done % 1_000_000 < 10_000 {
                 eprintln!(

@@ -12,11 +12,13 @@
 
 mod error;
 mod ipbytes;
+mod prepared;
 pub mod sqlite;
 mod types;
 mod writer;
 
 pub use error::StoreError;
+pub use prepared::{ColumnValue, PreparedBatch, PreparedRow};
 pub use sqlite::{SqliteOptions, SqliteStore, SyncMode};
 pub use types::{
     Cursor, HistogramBucket, HistogramRequest, SearchRequest, SearchResult, StoredEvent, TimeRange,
@@ -37,10 +39,17 @@ pub struct AppendStats {
 }
 
 /// A place events are kept. Implementations must make `append` atomic and durable: when
-/// it returns `Ok`, every event of the slice survives a crash; when it returns `Err`, none
-/// of them is visible.
+/// it returns `Ok`, every event of the batches survives a crash; when it returns `Err`,
+/// none of them is visible.
 pub trait EventStore: Send + Sync + 'static {
-    fn append(&self, events: &[Event]) -> Result<AppendStats, StoreError>;
+    /// Turns events into rows; called by producers, off the writer thread.
+    fn prepare(&self, events: Vec<Event>) -> PreparedBatch;
+    /// Writes batches in one transaction; called by the single writer.
+    fn append(&self, batches: &[PreparedBatch]) -> Result<AppendStats, StoreError>;
+    /// `prepare` then `append`, for callers without a separate writer (import, tests).
+    fn append_events(&self, events: Vec<Event>) -> Result<AppendStats, StoreError> {
+        self.append(&[self.prepare(events)])
+    }
     fn search(&self, request: &SearchRequest) -> Result<SearchResult, StoreError>;
     fn histogram(&self, request: &HistogramRequest) -> Result<Vec<HistogramBucket>, StoreError>;
     fn top(&self, request: &TopRequest) -> Result<Vec<TopValue>, StoreError>;

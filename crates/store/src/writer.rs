@@ -3,7 +3,7 @@
 //! then acknowledges. One writer keeps SQLite free of lock contention and turns many
 //! small batches into few fsyncs.
 
-use crate::{AppendStats, EventStore, StoreError};
+use crate::{AppendStats, EventStore, PreparedBatch, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -32,7 +32,7 @@ impl Default for WriteQueueOptions {
 type Ack = oneshot::Sender<Result<AppendStats, String>>;
 
 struct Job {
-    events: Vec<Event>,
+    batch: PreparedBatch,
     ack: Option<Ack>,
     /// The batch's share of the queue's capacity, returned when it is committed.
     room: Option<OwnedSemaphorePermit>,
@@ -93,6 +93,7 @@ pub struct WriterStats {
 /// Producer side of the writer; cheap to clone.
 #[derive(Clone)]
 pub struct WriteQueue {
+    store: Arc<dyn EventStore>,
     tx: mpsc::Sender<Job>,
     room: Arc<Semaphore>,
     capacity: u32,
@@ -121,11 +122,13 @@ impl WriteQueue {
         let room = Arc::new(Semaphore::new(capacity));
         let stats = Arc::new(WriterStats::default());
         let writer_stats = stats.clone();
+        let writer_store = store.clone();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run_writer(store, rx, writer_stats, options))
+            .spawn(move || run_writer(writer_store, rx, writer_stats, options))
             .unwrap_or_else(|e| panic!("cannot start the store writer thread: {e}"));
         let queue = Self {
+            store,
             tx,
             room,
             capacity: capacity as u32,
@@ -138,10 +141,16 @@ impl WriteQueue {
         &self.stats
     }
 
+    /// Turns events into rows on the caller's thread (see [`PreparedBatch`]). Call it
+    /// where CPU work is welcome: a connection task, a blocking worker.
+    pub fn prepare(&self, events: Vec<Event>) -> PreparedBatch {
+        self.store.prepare(events)
+    }
+
     /// Queues a batch and waits until it is durably committed.
-    pub async fn append(&self, events: Vec<Event>) -> Result<AppendStats, StoreError> {
+    pub async fn append(&self, batch: PreparedBatch) -> Result<AppendStats, StoreError> {
         let (ack, done) = oneshot::channel();
-        self.enqueue(events, Some(ack)).await?;
+        self.enqueue(batch, Some(ack)).await?;
         match done.await {
             Ok(Ok(stats)) => Ok(stats),
             Ok(Err(message)) => Err(StoreError::BadRequest(message)),
@@ -150,24 +159,24 @@ impl WriteQueue {
     }
 
     /// Queues a batch, waiting only for room in the queue (back-pressure for streams).
-    pub async fn submit(&self, events: Vec<Event>) -> Result<(), StoreError> {
-        self.enqueue(events, None).await
+    pub async fn submit(&self, batch: PreparedBatch) -> Result<(), StoreError> {
+        self.enqueue(batch, None).await
     }
 
     /// Queues a batch if there is room now; hands the batch back when the queue is full so
     /// the caller can count the drop.
-    pub fn try_submit(&self, events: Vec<Event>) -> Result<(), Vec<Event>> {
+    pub fn try_submit(&self, batch: PreparedBatch) -> Result<(), PreparedBatch> {
         let Ok(room) = self
             .room
             .clone()
-            .try_acquire_many_owned(self.permits_for(&events))
+            .try_acquire_many_owned(self.permits_for(&batch))
         else {
-            return Err(events);
+            return Err(batch);
         };
-        let n = events.len() as u64;
+        let n = batch.len() as u64;
         self.stats.queued_events.fetch_add(n, Ordering::Relaxed);
         let job = Job {
-            events,
+            batch,
             ack: None,
             room: Some(room),
             close: false,
@@ -176,14 +185,14 @@ impl WriteQueue {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job)) => {
                 self.stats.queued_events.fetch_sub(n, Ordering::Relaxed);
-                Err(job.events)
+                Err(job.batch)
             }
         }
     }
 
     /// A batch larger than the whole queue takes all of it rather than waiting forever.
-    fn permits_for(&self, events: &[Event]) -> u32 {
-        u32::try_from(events.len())
+    fn permits_for(&self, batch: &PreparedBatch) -> u32 {
+        u32::try_from(batch.len())
             .unwrap_or(u32::MAX)
             .clamp(1, self.capacity)
     }
@@ -192,7 +201,7 @@ impl WriteQueue {
     /// refused with [`StoreError::WriterGone`]. Pair with [`WriterHandle::join`].
     pub async fn close(&self) {
         let job = Job {
-            events: Vec::new(),
+            batch: PreparedBatch::default(),
             ack: None,
             room: None,
             close: true,
@@ -201,17 +210,17 @@ impl WriteQueue {
         let _ = self.tx.send(job).await;
     }
 
-    async fn enqueue(&self, events: Vec<Event>, ack: Option<Ack>) -> Result<(), StoreError> {
+    async fn enqueue(&self, batch: PreparedBatch, ack: Option<Ack>) -> Result<(), StoreError> {
         let room = self
             .room
             .clone()
-            .acquire_many_owned(self.permits_for(&events))
+            .acquire_many_owned(self.permits_for(&batch))
             .await
             .map_err(|_| StoreError::WriterGone)?;
-        let n = events.len() as u64;
+        let n = batch.len() as u64;
         self.stats.queued_events.fetch_add(n, Ordering::Relaxed);
         let job = Job {
-            events,
+            batch,
             ack,
             room: Some(room),
             close: false,
@@ -230,7 +239,7 @@ fn run_writer(
     stats: Arc<WriterStats>,
     options: WriteQueueOptions,
 ) {
-    let mut events: Vec<Event> = Vec::new();
+    let mut batches: Vec<PreparedBatch> = Vec::new();
     let mut acks: Vec<Ack> = Vec::new();
     let mut rooms: Vec<OwnedSemaphorePermit> = Vec::new();
     let mut closing = false;
@@ -238,20 +247,21 @@ fn run_writer(
         let Some(first) = rx.blocking_recv() else {
             break;
         };
-        closing |= take(first, &mut events, &mut acks, &mut rooms);
-        while events.len() < options.max_transaction_events && !closing {
+        let mut pending = 0;
+        closing |= take(first, &mut batches, &mut acks, &mut rooms, &mut pending);
+        while pending < options.max_transaction_events && !closing {
             match rx.try_recv() {
-                Ok(job) => closing |= take(job, &mut events, &mut acks, &mut rooms),
+                Ok(job) => closing |= take(job, &mut batches, &mut acks, &mut rooms, &mut pending),
                 Err(_) => break,
             }
         }
-        if events.is_empty() && acks.is_empty() {
+        if batches.is_empty() && acks.is_empty() {
             continue;
         }
         let started = Instant::now();
-        let result = append_with_retry(store.as_ref(), &events);
+        let result = append_with_retry(store.as_ref(), &batches);
         stats.commit_latency.observe(started.elapsed());
-        let n = events.len() as u64;
+        let n = pending as u64;
         stats.queued_events.fetch_sub(n, Ordering::Relaxed);
         match &result {
             Ok(s) => {
@@ -274,27 +284,25 @@ fn run_writer(
             // Acks carry the transaction's result; a sender that went away is fine.
             let _ = ack.send(result.as_ref().map(|s| *s).map_err(|e| e.to_string()));
         }
-        events.clear();
+        batches.clear();
     }
     rx.close();
 }
 
-/// Moves a job's events and ack into the pending transaction; `true` for the close job.
+/// Moves a job's batch and ack into the pending transaction; `true` for the close job.
 fn take(
     job: Job,
-    events: &mut Vec<Event>,
+    batches: &mut Vec<PreparedBatch>,
     acks: &mut Vec<Ack>,
     rooms: &mut Vec<OwnedSemaphorePermit>,
+    pending: &mut usize,
 ) -> bool {
     if job.close {
         return true;
     }
     rooms.extend(job.room);
-    if events.is_empty() {
-        *events = job.events;
-    } else {
-        events.extend(job.events);
-    }
+    *pending += job.batch.len();
+    batches.push(job.batch);
     if let Some(ack) = job.ack {
         acks.push(ack);
     }
@@ -303,11 +311,14 @@ fn take(
 
 /// Transient failures (a reader holding a lock during a checkpoint, a full disk being
 /// cleaned) get a few chances before the batch is reported as failed.
-fn append_with_retry(store: &dyn EventStore, events: &[Event]) -> Result<AppendStats, StoreError> {
+fn append_with_retry(
+    store: &dyn EventStore,
+    batches: &[PreparedBatch],
+) -> Result<AppendStats, StoreError> {
     let mut delay = Duration::from_millis(50);
     let mut attempt = 0;
     loop {
-        match store.append(events) {
+        match store.append(batches) {
             Ok(stats) => return Ok(stats),
             Err(e) if attempt < 3 => {
                 tracing::warn!(error = %e, attempt, "store append failed; retrying");
@@ -333,11 +344,14 @@ mod tests {
     }
 
     impl EventStore for Gated {
-        fn append(&self, events: &[Event]) -> Result<AppendStats, StoreError> {
+        fn prepare(&self, events: Vec<Event>) -> PreparedBatch {
+            self.inner.prepare(events)
+        }
+        fn append(&self, batches: &[PreparedBatch]) -> Result<AppendStats, StoreError> {
             while !self.open.load(Ordering::Acquire) {
                 std::thread::sleep(Duration::from_millis(2));
             }
-            self.inner.append(events)
+            self.inner.append(batches)
         }
         fn search(&self, r: &crate::SearchRequest) -> Result<crate::SearchResult, StoreError> {
             self.inner.search(r)
@@ -363,14 +377,16 @@ mod tests {
         }
     }
 
-    fn events(n: usize) -> Vec<Event> {
-        (0..n)
-            .map(|i| {
-                let mut e = Event::new();
-                e.set("message", format!("m{i}"));
-                e
-            })
-            .collect()
+    fn events(queue: &WriteQueue, n: usize) -> PreparedBatch {
+        queue.prepare(
+            (0..n)
+                .map(|i| {
+                    let mut e = Event::new();
+                    e.set("message", format!("m{i}"));
+                    e
+                })
+                .collect(),
+        )
     }
 
     #[tokio::test]
@@ -385,20 +401,20 @@ mod tests {
             max_transaction_events: 100,
         };
         let (queue, writer) = WriteQueue::start(store.clone(), options);
-        assert!(queue.try_submit(events(6)).is_ok());
-        assert!(queue.try_submit(events(4)).is_ok());
-        let refused = queue.try_submit(events(1)).unwrap_err();
+        assert!(queue.try_submit(events(&queue, 6)).is_ok());
+        assert!(queue.try_submit(events(&queue, 4)).is_ok());
+        let refused = queue.try_submit(events(&queue, 1)).unwrap_err();
         assert_eq!(refused.len(), 1, "a full queue hands the batch back");
         assert_eq!(queue.stats().queued_events.load(Ordering::Relaxed), 10);
 
         store.open.store(true, Ordering::Release);
-        let acked = queue.append(events(25)).await.unwrap();
+        let acked = queue.append(events(&queue, 25)).await.unwrap();
         assert_eq!(
             acked.events, 25,
             "a batch bigger than the queue still goes through"
         );
         assert!(
-            queue.try_submit(events(10)).is_ok(),
+            queue.try_submit(events(&queue, 10)).is_ok(),
             "room returns after the commit"
         );
         queue.close().await;
@@ -407,7 +423,7 @@ mod tests {
             .unwrap();
         assert_eq!(queue.stats().stored_events.load(Ordering::Relaxed), 45);
         assert!(
-            queue.try_submit(events(1)).is_err(),
+            queue.try_submit(events(&queue, 1)).is_err(),
             "a closed queue refuses"
         );
     }

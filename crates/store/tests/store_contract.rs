@@ -55,7 +55,7 @@ fn open_filled() -> (tempfile::TempDir, SqliteStore, Vec<Event>) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap();
     let events = fixture_events();
-    store.append(&events).unwrap();
+    store.append_events(events.clone()).unwrap();
     (dir, store, events)
 }
 
@@ -248,7 +248,7 @@ fn committed_batches_survive_reopening_and_retention_drops_old_days() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap();
-        store.append(&fixture_events()).unwrap();
+        store.append_events(fixture_events()).unwrap();
     }
     let store = SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap();
     assert_eq!(store.search(&all_time(Query::All, 0)).unwrap().total, 6);
@@ -262,7 +262,7 @@ fn committed_batches_survive_reopening_and_retention_drops_old_days() {
         .unwrap();
     assert_eq!(dropped.len(), 1);
     assert_eq!(store.search(&all_time(Query::All, 0)).unwrap().total, 0);
-    store.append(&fixture_events()).unwrap();
+    store.append_events(fixture_events()).unwrap();
     assert_eq!(
         store.search(&all_time(Query::All, 0)).unwrap().total,
         6,
@@ -279,7 +279,7 @@ fn a_damaged_partition_is_set_aside_not_fatal() {
     )
     .unwrap();
     let store = SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap();
-    store.append(&fixture_events()).unwrap();
+    store.append_events(fixture_events()).unwrap();
     assert_eq!(store.search(&all_time(Query::All, 0)).unwrap().total, 6);
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -185,7 +185,8 @@ pub async fn raw(
 }
 
 async fn store(state: &Shared, events: Vec<Event>) -> Response {
-    match state.pipeline.queue().append(events).await {
+    let queue = state.pipeline.queue();
+    match queue.append(queue.prepare(events)).await {
         Ok(_) => success(),
         Err(e) => ApiError::unavailable(format!("the batch was not stored: {e}")).into_response(),
     }

@@ -158,18 +158,19 @@ pub async fn ingest(
                 e.set("steward.source", label);
             }
         }
-        events
+        let reply = reply_for(&events);
+        (reply, worker.pipeline.queue().prepare(events))
     };
-    // Parsing a large batch is CPU work: keep it off the threads that serve sockets.
-    let events = tokio::task::spawn_blocking(parse)
+    // Parsing and row preparation are CPU work: keep them off the threads that serve
+    // sockets.
+    let (reply, batch) = tokio::task::spawn_blocking(parse)
         .await
         .map_err(|e| ApiError::unavailable(format!("parsing the batch failed: {e}")))?;
-    let reply = reply_for(&events);
-    if !events.is_empty() {
+    if !batch.is_empty() {
         state
             .pipeline
             .queue()
-            .append(events)
+            .append(batch)
             .await
             .map_err(|e| ApiError::unavailable(format!("the batch was not stored: {e}")))?;
     }

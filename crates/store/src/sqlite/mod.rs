@@ -13,8 +13,8 @@ mod schema;
 
 use crate::types::is_partition_name;
 use crate::{
-    AppendStats, EventStore, HistogramBucket, HistogramRequest, SearchRequest, SearchResult,
-    StoreError, TopRequest, TopValue,
+    AppendStats, EventStore, HistogramBucket, HistogramRequest, PreparedBatch, SearchRequest,
+    SearchResult, StoreError, TopRequest, TopValue,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use partition::{Partition, PartitionInfo};
@@ -162,8 +162,15 @@ fn list_partitions(dir: &Path) -> Result<Vec<String>, StoreError> {
 }
 
 impl EventStore for SqliteStore {
-    fn append(&self, events: &[Event]) -> Result<AppendStats, StoreError> {
-        if events.is_empty() {
+    fn prepare(&self, events: Vec<Event>) -> PreparedBatch {
+        let now = Utc::now().timestamp_micros();
+        PreparedBatch {
+            rows: events.iter().map(|e| schema::prepare_row(e, now)).collect(),
+        }
+    }
+
+    fn append(&self, batches: &[PreparedBatch]) -> Result<AppendStats, StoreError> {
+        if batches.iter().all(PreparedBatch::is_empty) {
             return Ok(AppendStats::default());
         }
         let now = Utc::now();
@@ -180,7 +187,7 @@ impl EventStore for SqliteStore {
         let Some(partition) = writer.as_mut() else {
             return Err(StoreError::WriterGone);
         };
-        let stats = partition.append(events, now.timestamp_micros())?;
+        let stats = partition.append(batches)?;
         let info = partition.info()?;
         self.partitions
             .write()

@@ -1,12 +1,12 @@
 //! One day's database file: opening it safely, appending to it, describing it.
 
-use super::schema::{self, column_values, indexed_text, insert_sql};
+use super::schema::{self, insert_sql};
 use super::{functions, SqliteOptions, SyncMode};
-use crate::{AppendStats, StoreError};
+use crate::{AppendStats, ColumnValue, PreparedBatch, StoreError};
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use steward_model::Event;
 
 /// What a partition holds, kept in memory to prune searches.
 #[derive(Clone, Copy, Debug, Default)]
@@ -115,42 +115,44 @@ impl Partition {
         &self.path
     }
 
-    /// Appends all events in one transaction: all of them become visible, or none.
-    pub fn append(&mut self, events: &[Event], now_micros: i64) -> Result<AppendStats, StoreError> {
+    /// Appends all rows in one transaction: all of them become visible, or none.
+    pub fn append(&mut self, batches: &[PreparedBatch]) -> Result<AppendStats, StoreError> {
         let path = self.path.clone();
         let err = || StoreError::sqlite(&path);
         let tx = self.conn.transaction().map_err(err())?;
-        let mut bytes = 0;
+        let (mut events, mut bytes) = (0usize, 0usize);
         let (mut min_ts, mut max_ts) = (i64::MAX, i64::MIN);
         {
             let mut insert = tx.prepare_cached(&insert_sql()).map_err(err())?;
             let mut text = tx
                 .prepare_cached("INSERT INTO events_text (rowid, body) VALUES (?, ?)")
                 .map_err(err())?;
-            for event in events {
-                let mut values = column_values(event, now_micros);
-                let ts = match values.first() {
-                    Some(rusqlite::types::Value::Integer(ts)) => *ts,
-                    _ => now_micros,
-                };
-                min_ts = min_ts.min(ts);
-                max_ts = max_ts.max(ts);
-                let doc = event.to_json();
-                bytes += doc.len();
-                values.push(rusqlite::types::Value::Text(doc));
-                insert.execute(params_from_iter(values)).map_err(err())?;
-                let row = tx.last_insert_rowid();
-                let body = indexed_text(event);
-                if !body.is_empty() {
-                    text.execute(rusqlite::params![row, body]).map_err(err())?;
+            for row in batches.iter().flat_map(|b| &b.rows) {
+                min_ts = min_ts.min(row.ts_micros);
+                max_ts = max_ts.max(row.ts_micros);
+                events += 1;
+                bytes += row.doc.len();
+                let columns = row.columns.iter().map(sql_value);
+                let doc =
+                    std::iter::once(ToSqlOutput::Borrowed(ValueRef::Text(row.doc.as_bytes())));
+                insert
+                    .execute(params_from_iter(columns.chain(doc)))
+                    .map_err(err())?;
+                if !row.text.is_empty() {
+                    let id = tx.last_insert_rowid();
+                    text.execute(rusqlite::params![id, row.text])
+                        .map_err(err())?;
                 }
             }
+        }
+        if events == 0 {
+            return Ok(AppendStats::default());
         }
         tx.execute(
             "INSERT INTO partition_meta (id, min_ts, max_ts, events) VALUES (1, ?1, ?2, ?3)
              ON CONFLICT (id) DO UPDATE SET min_ts = min(min_ts, ?1), max_ts = max(max_ts, ?2),
                                             events = events + ?3",
-            rusqlite::params![min_ts, max_ts, events.len() as i64],
+            rusqlite::params![min_ts, max_ts, events as i64],
         )
         .map_err(err())?;
         tx.commit().map_err(err())?;
@@ -162,10 +164,7 @@ impl Partition {
                 tracing::warn!(partition = %self.name, error = %e, "PRAGMA optimize failed");
             }
         }
-        Ok(AppendStats {
-            events: events.len(),
-            bytes,
-        })
+        Ok(AppendStats { events, bytes })
     }
 
     pub fn info(&self) -> Result<PartitionInfo, StoreError> {
@@ -193,4 +192,14 @@ fn name_of(path: &Path) -> String {
         .and_then(|s| s.strip_prefix("events-"))
         .unwrap_or_default()
         .to_owned()
+}
+
+/// Binds a column value without copying it.
+fn sql_value(v: &ColumnValue) -> ToSqlOutput<'_> {
+    ToSqlOutput::Borrowed(match v {
+        ColumnValue::Null => ValueRef::Null,
+        ColumnValue::Int(i) => ValueRef::Integer(*i),
+        ColumnValue::Text(s) => ValueRef::Text(s.as_bytes()),
+        ColumnValue::Bytes(b) => ValueRef::Blob(b),
+    })
 }

@@ -361,7 +361,7 @@ mod tests {
                 e
             })
             .collect();
-        store.append(&events).unwrap();
+        store.append_events(events).unwrap();
         let name = store.partitions_for(i64::MIN, i64::MAX)[0].0.clone();
         for q in [
             "failed",

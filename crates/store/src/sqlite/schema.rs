@@ -5,7 +5,7 @@
 //! range scans.
 
 use crate::ipbytes::ip_to_bytes;
-use rusqlite::types::Value as SqlValue;
+use crate::{ColumnValue, PreparedRow};
 use serde_json::Value;
 use steward_model::{ecs, time, Event};
 
@@ -150,22 +150,33 @@ pub fn insert_sql() -> String {
     )
 }
 
-/// The typed column values of an event, in [`COLUMNS`] order; `ts` is always set.
-pub fn column_values(event: &Event, fallback_ts: i64) -> Vec<SqlValue> {
-    COLUMNS
+/// An event as a row: typed column values in [`COLUMNS`] order (`ts` always set), the
+/// document and the text to index.
+pub fn prepare_row(event: &Event, fallback_ts: i64) -> PreparedRow {
+    let columns: Vec<ColumnValue> = COLUMNS
         .iter()
         .map(|c| {
             let value = event.get(c.field).map(first_element);
-            let sql = value
+            let typed = value
                 .and_then(|v| typed(v, c.kind))
-                .unwrap_or(SqlValue::Null);
-            if c.name == "ts" && sql == SqlValue::Null {
-                SqlValue::Integer(fallback_ts)
+                .unwrap_or(ColumnValue::Null);
+            if c.name == "ts" && typed == ColumnValue::Null {
+                ColumnValue::Int(fallback_ts)
             } else {
-                sql
+                typed
             }
         })
-        .collect()
+        .collect();
+    let ts_micros = match columns.first() {
+        Some(ColumnValue::Int(ts)) => *ts,
+        _ => fallback_ts,
+    };
+    PreparedRow {
+        ts_micros,
+        columns,
+        doc: event.to_json(),
+        text: indexed_text(event),
+    }
 }
 
 fn first_element(v: &Value) -> &Value {
@@ -175,27 +186,27 @@ fn first_element(v: &Value) -> &Value {
     }
 }
 
-fn typed(v: &Value, kind: Kind) -> Option<SqlValue> {
+fn typed(v: &Value, kind: Kind) -> Option<ColumnValue> {
     match kind {
         Kind::Text => match v {
-            Value::String(s) => Some(SqlValue::Text(s.clone())),
-            Value::Number(n) => Some(SqlValue::Text(n.to_string())),
-            Value::Bool(b) => Some(SqlValue::Text(b.to_string())),
+            Value::String(s) => Some(ColumnValue::Text(s.clone())),
+            Value::Number(n) => Some(ColumnValue::Text(n.to_string())),
+            Value::Bool(b) => Some(ColumnValue::Text(b.to_string())),
             _ => None,
         },
         Kind::Int => match v {
-            Value::Number(n) => n.as_i64().map(SqlValue::Integer),
-            Value::String(s) => s.trim().parse().ok().map(SqlValue::Integer),
+            Value::Number(n) => n.as_i64().map(ColumnValue::Int),
+            Value::String(s) => s.trim().parse().ok().map(ColumnValue::Int),
             _ => None,
         },
         Kind::Ip => v
             .as_str()
             .and_then(|s| s.trim().parse().ok())
-            .map(|ip| SqlValue::Blob(ip_to_bytes(ip).to_vec())),
+            .map(|ip| ColumnValue::Bytes(ip_to_bytes(ip).to_vec())),
         Kind::Time => v
             .as_str()
             .and_then(time::parse_timestamp)
-            .map(|t| SqlValue::Integer(t.timestamp_micros())),
+            .map(|t| ColumnValue::Int(t.timestamp_micros())),
     }
 }
 
