@@ -157,28 +157,7 @@ impl<'a> Iterator for ExtPairs<'a> {
 
 /// Extension values escape `\=`, `\\`, `\n`, `\r` (and, from some senders, `\|`).
 pub(crate) fn unescape_value(raw: &str) -> String {
-    if !raw.contains('\\') {
-        return raw.to_owned();
-    }
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some(next @ ('=' | '\\' | '|')) => out.push(next),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
+    crate::escape::unescape(raw, &['=', '\\', '|'], true)
 }
 
 /// Stores vendor pairs under `namespace`, nesting dotted keys like every document key.

@@ -150,23 +150,7 @@ pub(crate) fn count_pairs(line: &str, limit: usize) -> usize {
 }
 
 fn unescape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some(next @ ('"' | '\'' | '\\')) => out.push(next),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
+    crate::escape::unescape(raw, &['"', '\'', '\\'], false)
 }
 
 /// Whether the pairs are the whole record or a payload inside a syslog MSG (whose text is

@@ -46,6 +46,7 @@ pub mod accuracy;
 mod cef;
 mod delimited;
 mod error;
+mod escape;
 mod fields;
 mod json;
 mod kv;

@@ -217,23 +217,7 @@ fn add_value(params: &mut Map<String, Value>, name: String, value: Value) {
 
 /// Only `\"`, `\\` and `\]` are escapes in PARAM-VALUE; any other backslash is literal.
 fn unescape_param(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some(next @ ('"' | '\\' | ']')) => out.push(next),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
+    crate::escape::unescape(raw, &['"', '\\', ']'], false)
 }
 
 #[cfg(test)]
