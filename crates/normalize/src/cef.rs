@@ -25,11 +25,11 @@ const MARKER: &str = "CEF:";
 pub struct CefParser;
 
 impl Parser for CefParser {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "cef"
     }
 
-    fn dataset(&self) -> &'static str {
+    fn dataset(&self) -> &str {
         "cef"
     }
 

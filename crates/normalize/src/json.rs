@@ -18,11 +18,11 @@ pub const TAG_INVALID_TIMESTAMP: &str = "steward.invalid_timestamp";
 pub struct JsonParser;
 
 impl Parser for JsonParser {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "json"
     }
 
-    fn dataset(&self) -> &'static str {
+    fn dataset(&self) -> &str {
         "json"
     }
 

@@ -11,11 +11,11 @@ use steward_model::{ecs, Event};
 pub struct KvParser;
 
 impl Parser for KvParser {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "kv"
     }
 
-    fn dataset(&self) -> &'static str {
+    fn dataset(&self) -> &str {
         "kv"
     }
 

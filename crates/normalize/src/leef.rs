@@ -22,11 +22,11 @@ const MARKER: &str = "LEEF:";
 pub struct LeefParser;
 
 impl Parser for LeefParser {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "leef"
     }
 
-    fn dataset(&self) -> &'static str {
+    fn dataset(&self) -> &str {
         "leef"
     }
 

@@ -75,4 +75,6 @@ pub use parser::Parser;
 pub use raw::RawParser;
 pub use registry::{Registry, AUTO};
 pub use steward_model::Event;
-pub use syslog::{Rfc3164Parser, Rfc5424Parser, SyslogParser};
+pub use syslog::{
+    parse_envelope as parse_syslog_envelope, Rfc3164Parser, Rfc5424Parser, SyslogParser,
+};

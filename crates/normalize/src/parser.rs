@@ -6,9 +6,9 @@ use steward_model::Event;
 /// Turns one line of one format into ECS fields.
 pub trait Parser: Send + Sync {
     /// Registry name, e.g. "rfc5424".
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
     /// Value for `event.dataset`, e.g. "syslog" or "cef".
-    fn dataset(&self) -> &'static str;
+    fn dataset(&self) -> &str;
     /// How confident this parser is that it understands `line` (0 = no, 100 = certain).
     /// Called for every parser on every auto-detected record, so it must be cheap and must
     /// not allocate.

@@ -7,11 +7,11 @@ use steward_model::{ecs, Event};
 pub struct RawParser;
 
 impl Parser for RawParser {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "raw"
     }
 
-    fn dataset(&self) -> &'static str {
+    fn dataset(&self) -> &str {
         "raw"
     }
 

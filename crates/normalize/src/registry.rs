@@ -15,7 +15,7 @@ pub const AUTO: &str = "auto";
 /// pipeline worker.
 #[derive(Clone)]
 pub struct Registry {
-    parsers: BTreeMap<&'static str, Arc<dyn Parser>>,
+    parsers: BTreeMap<String, Arc<dyn Parser>>,
     auto: Arc<AutoParser>,
     fallback: Arc<dyn Parser>,
 }
@@ -70,9 +70,9 @@ impl Registry {
     }
 
     /// Registered names, sorted, including "auto".
-    pub fn names(&self) -> Vec<&'static str> {
-        let mut names: Vec<&'static str> = self.parsers.keys().copied().collect();
-        names.push(AUTO);
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.parsers.keys().cloned().collect();
+        names.push(AUTO.to_owned());
         names.sort_unstable();
         names
     }
@@ -80,7 +80,7 @@ impl Registry {
     /// Adds `parser`, replacing one of the same name. "auto" is reserved for detection, so a
     /// parser of that name is ignored.
     pub fn register(&mut self, parser: Arc<dyn Parser>) {
-        let name = parser.name();
+        let name = parser.name().to_owned();
         if name == AUTO {
             return;
         }
@@ -133,11 +133,11 @@ struct AutoParser {
 }
 
 impl Parser for AutoParser {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         AUTO
     }
 
-    fn dataset(&self) -> &'static str {
+    fn dataset(&self) -> &str {
         "raw"
     }
 
@@ -226,10 +226,10 @@ mod tests {
     fn registered_parsers_join_detection() {
         struct Vendor;
         impl Parser for Vendor {
-            fn name(&self) -> &'static str {
+            fn name(&self) -> &str {
                 "vendor_fw"
             }
-            fn dataset(&self) -> &'static str {
+            fn dataset(&self) -> &str {
                 "vendor.fw"
             }
             fn detect(&self, line: &str) -> u8 {
@@ -254,7 +254,7 @@ mod tests {
         registry.register(Arc::new(Vendor));
         let line = "<13>Jan  1 00:00:00 fw devid=FG100 src=1.2.3.4";
         assert_eq!(registry.detect(line).name(), "vendor_fw");
-        assert!(registry.names().contains(&"vendor_fw"));
+        assert!(registry.names().iter().any(|n| n == "vendor_fw"));
 
         let auto = registry.get("auto").unwrap();
         let mut e = Event::new();

@@ -15,7 +15,16 @@ pub struct SiteConfig {
     pub http: HttpSection,
     pub syslog: SyslogSection,
     pub store: StoreSection,
+    pub parsers: ParsersSection,
     pub profiles: Vec<DeviceProfile>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ParsersSection {
+    /// Extra device-family files (`*.toml`) loaded at start; a family there replaces the
+    /// built-in one of the same name. Unset: the built-in library only.
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

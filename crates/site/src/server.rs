@@ -13,7 +13,7 @@ use std::time::Duration;
 use steward_ingest::syslog::{serve_stream, serve_udp, StreamOptions};
 use steward_ingest::{IngestStats, Pipeline, ProfileSet};
 use steward_model::{Origin, SiteId, TenantId};
-use steward_normalize::{Normalizer, Registry};
+use steward_normalize::Normalizer;
 use steward_store::{
     EventStore, SqliteOptions, SqliteStore, WriteQueue, WriteQueueOptions, WriterHandle,
 };
@@ -91,13 +91,26 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
         },
     );
 
-    let registry = Arc::new(Registry::builtin());
+    let (registry, family_errors) = steward_devices::registry(config.parsers.dir.as_deref())
+        .with_context(|| format!("reading parsers.dir {:?}", config.parsers.dir))?;
+    for error in &family_errors {
+        tracing::warn!(%error, "device family not loaded");
+    }
+    let registry = Arc::new(registry);
     let timezone: chrono_tz::Tz = config
         .syslog
         .timezone
         .parse()
         .map_err(|_| anyhow::anyhow!("unknown time zone {:?}", config.syslog.timezone))?;
-    let profiles = ProfileSet::new(config.profiles.clone(), timezone, &registry.names())?;
+    let profiles = ProfileSet::new(
+        config.profiles.clone(),
+        timezone,
+        &registry
+            .names()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )?;
     let stats = Arc::new(IngestStats::default());
     let pipeline = Arc::new(Pipeline::new(
         Normalizer::new(registry),

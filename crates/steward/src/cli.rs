@@ -79,9 +79,13 @@ pub struct ParseArgs {
     /// Zone for timestamps without one (IANA name).
     #[arg(long, default_value = "UTC")]
     pub timezone: String,
-    /// List the parsers and exit.
+    /// List the parsers and exit (device families with vendor, product and dataset).
     #[arg(long)]
     pub list: bool,
+    /// Also load device-family files (`*.toml`) from DIR; a family there replaces the
+    /// built-in one of the same name.
+    #[arg(long, value_name = "DIR", env = "STEWARD_PARSERS")]
+    pub parsers: Option<PathBuf>,
     /// Measure field accuracy against a corpus of expected ECS documents (see
     /// docs/parsers.md) instead of parsing input; --parser and --timezone do not apply.
     #[arg(long, value_name = "DIR")]
@@ -89,6 +93,10 @@ pub struct ParseArgs {
     /// With --check: also list the fields each family gets wrong or misses most.
     #[arg(long, requires = "check")]
     pub details: bool,
+    /// With --check: print every wrong or missing field of every document, with the
+    /// expected and the produced value (the loop for writing a family parser).
+    #[arg(long, requires = "check")]
+    pub diff: bool,
     /// Input file, or "-" for standard input.
     #[arg(default_value = "-")]
     pub input: PathBuf,

@@ -5,18 +5,28 @@ use crate::cli::ParseArgs;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use steward_devices::Library;
 use steward_normalize::{Normalizer, ParseOptions, RecordMeta, Registry};
 
 pub fn run(args: ParseArgs) -> Result<ExitCode> {
+    let registry = Arc::new(load_registry(args.parsers.as_deref())?);
     if let Some(dir) = &args.check {
-        return crate::parse_check::run(dir, args.details);
+        return crate::parse_check::run(dir, registry, args.details, args.diff);
     }
-    let registry = Arc::new(Registry::builtin());
     if args.list {
+        let library = Library::builtin_and_dir(args.parsers.as_deref())?;
+        let families = library.infos();
         for name in registry.names() {
-            println!("{name}");
+            match families.iter().find(|f| f.name == name) {
+                Some(f) => println!(
+                    "{name}\t{}\t{}\t{}\t{}",
+                    f.vendor, f.product, f.dataset, f.category
+                ),
+                None => println!("{name}\tgeneric"),
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -64,4 +74,19 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Generic parsers plus every device family (built-in and from `dir`). A family file that
+/// fails to load is reported on stderr with its file and line; the others still load.
+pub fn load_registry(dir: Option<&Path>) -> Result<Registry> {
+    let (registry, errors) = steward_devices::registry(dir).with_context(|| {
+        format!(
+            "reading parser directory {}",
+            dir.unwrap_or(Path::new("")).display()
+        )
+    })?;
+    for error in &errors {
+        eprintln!("warning: parser not loaded: {error}");
+    }
+    Ok(registry)
 }

@@ -26,15 +26,20 @@ const EXPECTED_SUFFIX: &str = "-expected.json";
 const CONFIG_SUFFIX: &str = "-config.yml";
 
 /// Entry point of `steward parse --check`.
-pub fn run(dir: &Path, details: bool) -> Result<ExitCode> {
+pub fn run(dir: &Path, registry: Arc<Registry>, details: bool, diff: bool) -> Result<ExitCode> {
     if !dir.is_dir() {
         anyhow::bail!("--check: {} is not a directory", dir.display());
     }
-    // Device-family parsers, once they exist as content, are registered here too.
-    let registry = Arc::new(Registry::builtin());
     let report = check_dir(dir, registry)?;
     for problem in &report.problems {
         eprintln!("warning: {problem}");
+    }
+    if diff {
+        for family in &report.families {
+            for line in &family.diffs {
+                println!("{}: {line}", family.family);
+            }
+        }
     }
     print!("{}", render(&report, details));
     Ok(ExitCode::SUCCESS)
@@ -67,6 +72,8 @@ pub struct FamilyReport {
     pub detected: usize,
     /// Per field: (wrong, missing).
     pub misses: BTreeMap<String, (usize, usize)>,
+    /// Every wrong or missing field, `file#doc field: expected .. got ..` (for `--diff`).
+    pub diffs: Vec<String>,
 }
 
 impl FamilyReport {
@@ -397,6 +404,16 @@ fn check_file(
         family.wrong += score.wrong;
         family.missing += score.missing;
         for o in score.outcomes {
+            if o.outcome != Outcome::Matched {
+                let got = flat_get(&actual, &o.field);
+                family.diffs.push(format!(
+                    "{file_name}#{}: {}: expected {} got {}",
+                    i + 1,
+                    o.field,
+                    flat_get(want, &o.field),
+                    got
+                ));
+            }
             let slot = match o.outcome {
                 Outcome::Matched => continue,
                 Outcome::Wrong => &mut family.misses.entry(o.field).or_default().0,
@@ -406,6 +423,15 @@ fn check_file(
         }
     }
     Ok(())
+}
+
+/// The value at dotted `path` in a nested document, as JSON text ("-" when absent).
+fn flat_get(doc: &Value, path: &str) -> String {
+    accuracy::flatten(doc)
+        .into_iter()
+        .find(|(k, _)| k == path)
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_else(|| "-".to_owned())
 }
 
 /// `{"events":[...]}`: each event serialised on its own as one record.

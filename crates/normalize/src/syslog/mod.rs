@@ -198,16 +198,31 @@ pub(crate) fn finish(header: Header, opts: &ParseOptions, meta: &RecordMeta, eve
     }
 }
 
+/// Parses only the syslog header of `line` (RFC 5424 or 3164): time, host, app, pid and
+/// `log.syslog.*`, with the rest in `message`. Unlike [`SyslogParser`] it leaves the
+/// payload alone, for device families that map it themselves.
+pub fn parse_envelope(
+    line: &str,
+    opts: &ParseOptions,
+    meta: &RecordMeta,
+    event: &mut Event,
+) -> Result<(), ParseError> {
+    let header = parse_any(line, opts, meta)?;
+    let msg = apply_header(header, event);
+    event.set(ecs::MESSAGE, msg.strip_prefix('\u{feff}').unwrap_or(msg));
+    Ok(())
+}
+
 /// Picks RFC 5424 or RFC 3164 per line, for listeners that receive both.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SyslogParser;
 
 impl Parser for SyslogParser {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "syslog"
     }
 
-    fn dataset(&self) -> &'static str {
+    fn dataset(&self) -> &str {
         DATASET
     }
 

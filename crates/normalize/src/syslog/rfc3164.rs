@@ -19,11 +19,11 @@ const MAX_TAG: usize = 128;
 pub struct Rfc3164Parser;
 
 impl Parser for Rfc3164Parser {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "rfc3164"
     }
 
-    fn dataset(&self) -> &'static str {
+    fn dataset(&self) -> &str {
         DATASET
     }
 

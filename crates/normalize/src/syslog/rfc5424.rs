@@ -16,11 +16,11 @@ use steward_model::Event;
 pub struct Rfc5424Parser;
 
 impl Parser for Rfc5424Parser {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "rfc5424"
     }
 
-    fn dataset(&self) -> &'static str {
+    fn dataset(&self) -> &str {
         DATASET
     }
 

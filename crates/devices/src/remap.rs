@@ -1,0 +1,140 @@
+//! A compiled VRL program and the conversions between Steward events and VRL values.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{Map, Number, Value as Json};
+use std::collections::BTreeMap;
+use steward_model::time::ecs_timestamp;
+use vrl::compiler::runtime::Runtime;
+use vrl::compiler::{ExpressionError, Function, Program, TargetValue, TimeZone};
+use vrl::value::{KeyString, Secrets, Value};
+
+/// A family's mapping, compiled once and run for every record.
+pub(crate) struct Remap {
+    program: Program,
+}
+
+/// One compile problem: byte offset into the program source (when VRL points at one)
+/// and the message.
+pub(crate) struct CompileProblem {
+    pub offset: Option<usize>,
+    pub message: String,
+}
+
+/// What the program is told besides the event: reachable as `%received` and `%timezone`.
+pub(crate) struct RunContext<'a> {
+    pub received: DateTime<Utc>,
+    pub timezone: &'a Tz,
+}
+
+impl Remap {
+    pub(crate) fn compile(
+        source: &str,
+        functions: &[Box<dyn Function>],
+    ) -> Result<Remap, Vec<CompileProblem>> {
+        match vrl::compiler::compile(source, functions) {
+            Ok(result) => Ok(Remap {
+                program: result.program,
+            }),
+            Err(diagnostics) => Err(diagnostics
+                .into_iter()
+                .filter(|d| d.is_problem())
+                .map(|d| {
+                    let offset = d
+                        .labels
+                        .iter()
+                        .find(|l| l.primary)
+                        .or(d.labels.first())
+                        .map(|l| l.span.start());
+                    let detail: Vec<&str> = d.labels.iter().map(|l| l.message.as_str()).collect();
+                    let message = if detail.is_empty() {
+                        d.message.clone()
+                    } else {
+                        format!("{} ({})", d.message, detail.join("; "))
+                    };
+                    CompileProblem { offset, message }
+                })
+                .collect()),
+        }
+    }
+
+    /// Runs the program over `event`; the result is the program's `.`, which must stay an
+    /// object. An `abort`, an unhandled error or a non-object result is an `Err`.
+    pub(crate) fn run(
+        &self,
+        event: Map<String, Json>,
+        ctx: &RunContext,
+    ) -> Result<Map<String, Json>, String> {
+        let mut metadata = BTreeMap::new();
+        metadata.insert(KeyString::from("received"), Value::Timestamp(ctx.received));
+        metadata.insert(
+            KeyString::from("timezone"),
+            Value::from(ctx.timezone.name()),
+        );
+        let mut target = TargetValue {
+            value: Value::from(Json::Object(event)),
+            metadata: Value::Object(metadata),
+            secrets: Secrets::default(),
+        };
+        let timezone = TimeZone::Named(*ctx.timezone);
+        let mut runtime = Runtime::default();
+        if let Err(terminate) = runtime.resolve(&mut target, &self.program, &timezone) {
+            match terminate.get_expression_error() {
+                ExpressionError::Return { .. } => {}
+                ExpressionError::Abort { message, .. } => {
+                    return Err(message.unwrap_or_else(|| "aborted".to_owned()))
+                }
+                other => return Err(other.to_string()),
+            }
+        }
+        match to_json(target.value) {
+            Json::Object(map) => Ok(map),
+            other => Err(format!(
+                "the mapping left `.` as {}, not an object",
+                kind(&other)
+            )),
+        }
+    }
+}
+
+fn kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+/// VRL value -> JSON. Timestamps become ECS timestamps (RFC 3339, milliseconds, `Z`) so
+/// they sort and compare like every other event's; non-finite floats become null; bytes
+/// that are not UTF-8 are replaced, never dropped.
+pub(crate) fn to_json(value: Value) -> Json {
+    match value {
+        Value::Bytes(b) => Json::String(String::from_utf8_lossy(&b).into_owned()),
+        Value::String(s) => Json::String((*s).to_owned()),
+        Value::Integer(i) => Json::Number(i.into()),
+        Value::Float(f) => Number::from_f64(f.into_inner())
+            .map(Json::Number)
+            .unwrap_or(Json::Null),
+        Value::Boolean(b) => Json::Bool(b),
+        Value::Timestamp(t) => Json::String(ecs_timestamp(t)),
+        Value::Regex(r) => Json::String(r.as_str().to_owned()),
+        Value::Null => Json::Null,
+        Value::Array(items) => Json::Array(items.into_iter().map(to_json).collect()),
+        Value::Object(map) => {
+            let mut out = Map::with_capacity(map.len());
+            for (k, v) in map {
+                let v = to_json(v);
+                // VRL leaves nulls where a program assigned a failed lookup; an absent
+                // field says the same thing more cheaply.
+                if !v.is_null() {
+                    out.insert(k.into(), v);
+                }
+            }
+            Json::Object(out)
+        }
+    }
+}
