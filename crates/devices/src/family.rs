@@ -1,8 +1,10 @@
 //! A loaded device family: detection plus its compiled mapping, usable as a [`Parser`].
 
 use crate::file::Envelope;
+use crate::load::LoadError;
 use crate::remap::{Remap, RunContext};
 use regex::RegexSet;
+use std::sync::OnceLock;
 use steward_model::{ecs, Event};
 use steward_normalize::{parse_syslog_envelope, ParseError, ParseOptions, Parser, RecordMeta};
 
@@ -28,7 +30,30 @@ pub struct Family {
     pub(crate) patterns: RegexSet,
     pub(crate) unless: Option<RegexSet>,
     pub(crate) score: u8,
-    pub(crate) remap: Remap,
+    pub(crate) program: Program,
+}
+
+/// A family's VRL source, compiled on first use: type-checking a long mapping takes about
+/// a second, so compiling the whole library at start would delay every start by a minute.
+/// The grammar is checked at load; everything else when the program first runs (or in
+/// [`crate::Library::compile_all`]).
+pub(crate) struct Program {
+    pub(crate) source: String,
+    /// File line of the program's first line, to turn VRL's offsets into file lines.
+    pub(crate) first_line: usize,
+    pub(crate) compiled: OnceLock<Result<Remap, LoadError>>,
+}
+
+impl Program {
+    pub(crate) fn get(&self, origin: &str) -> Result<&Remap, &LoadError> {
+        self.compiled
+            .get_or_init(|| {
+                Remap::compile_stdlib(&self.source).map_err(|problems| {
+                    crate::load::problems_to_error(origin, &self.source, self.first_line, &problems)
+                })
+            })
+            .as_ref()
+    }
 }
 
 impl std::fmt::Debug for Family {
@@ -40,6 +65,19 @@ impl std::fmt::Debug for Family {
 impl Family {
     pub fn info(&self) -> &FamilyInfo {
         &self.info
+    }
+
+    /// Compiles the mapping now if it was not yet; the error names file and line.
+    pub fn compile(&self) -> Result<(), LoadError> {
+        self.program
+            .get(&self.info.origin)
+            .map(|_| ())
+            .map_err(Clone::clone)
+    }
+
+    /// Whether the mapping has been compiled (successfully or not).
+    pub fn is_compiled(&self) -> bool {
+        self.program.compiled.get().is_some()
     }
 
     /// Whether detection claims `line` for this family, ignoring the score.
@@ -86,8 +124,10 @@ impl Parser for Family {
             received: meta.received,
             timezone: &opts.timezone,
         };
-        let output = self
-            .remap
+        let remap = self.program.get(&self.info.origin).map_err(|e| {
+            ParseError::new(format!("{}: mapping does not compile: {e}", self.info.name))
+        })?;
+        let output = remap
             .run(input, &ctx)
             .map_err(|e| ParseError::new(format!("{}: {e}", self.info.name)))?;
         *event = Event::from_object(output);

@@ -16,6 +16,7 @@
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
+mod detect;
 mod family;
 mod file;
 mod load;
@@ -28,10 +29,10 @@ use std::path::Path;
 use steward_normalize::Registry;
 
 /// The built-in generic parsers plus every family (built-in, then those in `dir`), and
-/// the family files that failed to load.
-pub fn registry(dir: Option<&Path>) -> std::io::Result<(Registry, Vec<LoadError>)> {
+/// the library itself (its `errors()` are the files that failed to load).
+pub fn registry(dir: Option<&Path>) -> std::io::Result<(Registry, Library)> {
     let library = Library::builtin_and_dir(dir)?;
     let mut registry = Registry::builtin();
     library.register_into(&mut registry);
-    Ok((registry, library.errors().to_vec()))
+    Ok((registry, library))
 }

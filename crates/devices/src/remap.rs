@@ -27,7 +27,40 @@ pub(crate) struct RunContext<'a> {
     pub timezone: &'a Tz,
 }
 
+/// The stdlib functions every mapping may call (`stdlib-base`: parsing and conversion, no
+/// I/O). Built once; compiling looks functions up here.
+static FUNCTIONS: std::sync::LazyLock<Vec<Box<dyn Function>>> =
+    std::sync::LazyLock::new(vrl::stdlib::all);
+
+/// Checks only the grammar of `source` (fast): the load-time check. Type errors, unknown
+/// functions and unhandled fallible calls surface when the program is compiled.
+pub(crate) fn check_syntax(source: &str) -> Result<(), CompileProblem> {
+    use vrl::diagnostic::DiagnosticMessage;
+    match vrl::parser::parse(source) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let labels = e.labels();
+            let offset = labels
+                .iter()
+                .find(|l| l.primary)
+                .or(labels.first())
+                .map(|l| l.span.start());
+            Err(CompileProblem {
+                offset,
+                message: e.message(),
+            })
+        }
+    }
+}
+
 impl Remap {
+    /// Type-checks and compiles `source` with the stdlib. Slow for long programs (VRL's
+    /// type checker clones the whole type state per expression: about a second for a
+    /// 400-line mapping), which is why families compile on first use.
+    pub(crate) fn compile_stdlib(source: &str) -> Result<Remap, Vec<CompileProblem>> {
+        Remap::compile(source, &FUNCTIONS)
+    }
+
     pub(crate) fn compile(
         source: &str,
         functions: &[Box<dyn Function>],

@@ -73,7 +73,7 @@ pub use normalizer::Normalizer;
 pub use options::{ParseOptions, RecordMeta};
 pub use parser::Parser;
 pub use raw::RawParser;
-pub use registry::{Registry, AUTO};
+pub use registry::{GroupDetector, Registry, AUTO};
 pub use steward_model::Event;
 pub use syslog::{
     parse_envelope as parse_syslog_envelope, Rfc3164Parser, Rfc5424Parser, SyslogParser,

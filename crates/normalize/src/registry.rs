@@ -16,8 +16,19 @@ pub const AUTO: &str = "auto";
 #[derive(Clone)]
 pub struct Registry {
     parsers: BTreeMap<String, Arc<dyn Parser>>,
+    groups: Vec<Arc<dyn GroupDetector>>,
     auto: Arc<AutoParser>,
     fallback: Arc<dyn Parser>,
+}
+
+/// Detection for many parsers in one pass over a record (for example one regular
+/// expression set over every device family), instead of one `Parser::detect` call each.
+/// Its members take part in auto-detection only through it.
+pub trait GroupDetector: Send + Sync {
+    /// Names of the parsers this detector answers for.
+    fn members(&self) -> Vec<String>;
+    /// The member most confident about `line`, with its score (1–100).
+    fn best(&self, line: &str) -> Option<(&str, u8)>;
 }
 
 impl std::fmt::Debug for Registry {
@@ -34,9 +45,9 @@ impl Registry {
         let fallback: Arc<dyn Parser> = Arc::new(RawParser);
         Registry {
             parsers: BTreeMap::new(),
+            groups: Vec::new(),
             auto: Arc::new(AutoParser {
-                parsers: Vec::new(),
-                fallback: fallback.clone(),
+                detection: Detection::default_with(fallback.clone()),
             }),
             fallback,
         }
@@ -85,9 +96,40 @@ impl Registry {
             return;
         }
         self.parsers.insert(name, parser);
+        self.rebuild_detection();
+    }
+
+    /// Lets `group` detect for its members (registered with [`Registry::register`]) in
+    /// one pass; a later group claiming the same member takes it over.
+    pub fn register_group(&mut self, group: Arc<dyn GroupDetector>) {
+        self.groups.push(group);
+        self.rebuild_detection();
+    }
+
+    fn rebuild_detection(&mut self) {
+        let mut grouped = std::collections::HashSet::new();
+        let mut groups = Vec::new();
+        for group in &self.groups {
+            let members: BTreeMap<String, Arc<dyn Parser>> = group
+                .members()
+                .into_iter()
+                .filter_map(|name| self.parsers.get(&name).map(|p| (name, p.clone())))
+                .collect();
+            grouped.extend(members.keys().cloned());
+            groups.push((group.clone(), members));
+        }
+        let individual = self
+            .parsers
+            .iter()
+            .filter(|(name, _)| !grouped.contains(*name))
+            .map(|(_, p)| p.clone())
+            .collect();
         self.auto = Arc::new(AutoParser {
-            parsers: self.parsers.values().cloned().collect(),
-            fallback: self.fallback.clone(),
+            detection: Detection {
+                individual,
+                groups,
+                fallback: self.fallback.clone(),
+            },
         });
     }
 
@@ -98,9 +140,7 @@ impl Registry {
 
     /// The parser most confident about `line`; `raw` when none claims it.
     pub fn detect(&self, line: &str) -> Arc<dyn Parser> {
-        best(self.parsers.values(), line)
-            .unwrap_or(&self.fallback)
-            .clone()
+        self.auto.detection.best(line).clone()
     }
 }
 
@@ -110,26 +150,61 @@ impl Default for Registry {
     }
 }
 
-/// Highest score wins; on a tie the first in name order, so detection is deterministic.
-fn best<'a>(
-    parsers: impl Iterator<Item = &'a Arc<dyn Parser>>,
-    line: &str,
-) -> Option<&'a Arc<dyn Parser>> {
-    let mut best: Option<(&Arc<dyn Parser>, u8)> = None;
-    for parser in parsers {
-        let score = parser.detect(line);
-        if score > 0 && best.is_none_or(|(_, top)| score > top) {
-            best = Some((parser, score));
+/// Who takes part in auto-detection, and how.
+struct Detection {
+    /// Parsers asked one by one, in name order.
+    individual: Vec<Arc<dyn Parser>>,
+    /// Group detectors with their members by name.
+    groups: Vec<(Arc<dyn GroupDetector>, BTreeMap<String, Arc<dyn Parser>>)>,
+    fallback: Arc<dyn Parser>,
+}
+
+impl Detection {
+    fn default_with(fallback: Arc<dyn Parser>) -> Detection {
+        Detection {
+            individual: Vec::new(),
+            groups: Vec::new(),
+            fallback,
         }
     }
-    best.map(|(p, _)| p)
+
+    /// Highest score wins; on a tie the individual parser first in name order, then the
+    /// groups in registration order, so detection is deterministic.
+    fn best(&self, line: &str) -> &Arc<dyn Parser> {
+        let mut best: Option<(&Arc<dyn Parser>, u8)> = None;
+        for parser in &self.individual {
+            let score = parser.detect(line);
+            if score > 0 && best.is_none_or(|(_, top)| score > top) {
+                best = Some((parser, score));
+            }
+        }
+        for (group, members) in &self.groups {
+            if let Some((name, score)) = group.best(line) {
+                if score > 0 && best.is_none_or(|(_, top)| score > top) {
+                    if let Some(parser) = members.get(name) {
+                        best = Some((parser, score));
+                    }
+                }
+            }
+        }
+        best.map_or(&self.fallback, |(p, _)| p)
+    }
+
+    fn max_score(&self, line: &str) -> u8 {
+        let individual = self.individual.iter().map(|p| p.detect(line)).max();
+        let grouped = self
+            .groups
+            .iter()
+            .filter_map(|(g, _)| g.best(line).map(|(_, s)| s))
+            .max();
+        individual.max(grouped).unwrap_or(0)
+    }
 }
 
 /// Detection as a parser, for callers that want one `Arc<dyn Parser>` whatever the name.
 /// It records the chosen parser's dataset and name itself, since its own say nothing.
 struct AutoParser {
-    parsers: Vec<Arc<dyn Parser>>,
-    fallback: Arc<dyn Parser>,
+    detection: Detection,
 }
 
 impl Parser for AutoParser {
@@ -142,11 +217,7 @@ impl Parser for AutoParser {
     }
 
     fn detect(&self, line: &str) -> u8 {
-        self.parsers
-            .iter()
-            .map(|p| p.detect(line))
-            .max()
-            .unwrap_or(0)
+        self.detection.max_score(line)
     }
 
     fn parse(
@@ -156,7 +227,7 @@ impl Parser for AutoParser {
         meta: &RecordMeta,
         event: &mut Event,
     ) -> Result<(), ParseError> {
-        let parser = best(self.parsers.iter(), line).unwrap_or(&self.fallback);
+        let parser = self.detection.best(line);
         parser.parse(line, opts, meta, event)?;
         event.set_if_absent(ecs::EVENT_DATASET, parser.dataset());
         event.set_if_absent(ecs::STEWARD_PARSER, parser.name());
@@ -264,6 +335,57 @@ mod tests {
         assert_eq!(e.get_str("event.dataset"), Some("vendor.fw"));
         assert_eq!(e.get_str("steward.parser"), Some("vendor_fw"));
         assert_eq!(auto.detect(line), 97);
+    }
+
+    #[test]
+    fn group_detectors_answer_for_their_members() {
+        struct Named(&'static str);
+        impl Parser for Named {
+            fn name(&self) -> &str {
+                self.0
+            }
+            fn dataset(&self) -> &str {
+                self.0
+            }
+            fn detect(&self, _line: &str) -> u8 {
+                100 // never asked: the group answers for it
+            }
+            fn parse(
+                &self,
+                _line: &str,
+                _opts: &ParseOptions,
+                _meta: &RecordMeta,
+                _event: &mut Event,
+            ) -> Result<(), ParseError> {
+                Ok(())
+            }
+        }
+        struct Group;
+        impl GroupDetector for Group {
+            fn members(&self) -> Vec<String> {
+                vec!["alpha".into(), "beta".into(), "ghost".into()]
+            }
+            fn best(&self, line: &str) -> Option<(&str, u8)> {
+                if line.contains("ALPHA") {
+                    Some(("alpha", 97))
+                } else if line.contains("BETA") {
+                    Some(("beta", 60))
+                } else {
+                    None
+                }
+            }
+        }
+        let mut registry = Registry::builtin();
+        registry.register(Arc::new(Named("alpha")));
+        registry.register(Arc::new(Named("beta")));
+        registry.register_group(Arc::new(Group));
+        assert_eq!(registry.detect("x ALPHA y").name(), "alpha");
+        // A group's answer competes on score with the individual parsers.
+        assert_eq!(registry.detect("CEF:0|V|P|1|id|n|5|BETA").name(), "cef");
+        assert_eq!(registry.detect("plain BETA").name(), "beta");
+        assert_eq!(registry.detect("nothing here").name(), "raw");
+        assert_eq!(registry.get("auto").unwrap().detect("ALPHA"), 97);
+        assert!(registry.get("beta").is_some());
     }
 
     #[test]

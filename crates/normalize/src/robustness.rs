@@ -54,7 +54,7 @@ impl Harness {
     fn feed(&self, raw: &[u8]) {
         let text = String::from_utf8_lossy(raw);
         for name in self.registry.names() {
-            let parser = self.registry.get(name).expect("listed parser exists");
+            let parser = self.registry.get(&name).expect("listed parser exists");
             let _ = parser.detect(&text);
             let mut event = Event::new();
             let _ = parser.parse(&text, &opts(), &meta(), &mut event);
@@ -67,7 +67,7 @@ impl Harness {
     /// have a valid timestamp and serialise.
     fn normalize_all(&self, raw: &[u8]) {
         for name in self.registry.names() {
-            let event = self.normalizer.normalize(raw, name, &opts(), &meta());
+            let event = self.normalizer.normalize(raw, &name, &opts(), &meta());
             let _ = event.to_json();
             assert!(event.get_str("event.original").is_some(), "{name}");
             assert!(event.timestamp().is_some(), "{name}");

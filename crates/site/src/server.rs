@@ -91,9 +91,10 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
         },
     );
 
-    let (registry, family_errors) = steward_devices::registry(config.parsers.dir.as_deref())
+    // Families compile on first use (see steward_devices::Family): a start stays fast.
+    let (registry, library) = steward_devices::registry(config.parsers.dir.as_deref())
         .with_context(|| format!("reading parsers.dir {:?}", config.parsers.dir))?;
-    for error in &family_errors {
+    for error in library.errors() {
         tracing::warn!(%error, "device family not loaded");
     }
     let registry = Arc::new(registry);

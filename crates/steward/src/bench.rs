@@ -20,6 +20,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     println!("machine: {} cores, {}", cores(), cpu_model());
     match args.what {
         BenchWhat::Parse { lines } => parse(lines),
+        BenchWhat::Families { samples, records } => families(samples, records),
         BenchWhat::Ingest {
             events,
             connections,
@@ -113,6 +114,109 @@ fn parse(lines: usize) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+fn default_sample_dirs() -> Vec<PathBuf> {
+    let corpus = std::env::var_os("STEWARD_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared/corpus"));
+    vec![
+        corpus.join("logs"),
+        PathBuf::from("crates/devices/tests/fixtures"),
+    ]
+}
+
+fn families(dirs: Vec<PathBuf>, per_family: usize) -> Result<()> {
+    let dirs = if dirs.is_empty() {
+        default_sample_dirs()
+    } else {
+        dirs
+    };
+    let (registry, library) = crate::parse::load_registry(None)?;
+    let registry = Arc::new(registry);
+    let started = Instant::now();
+    let failed = library.compile_all();
+    println!(
+        "compiled {} family mappings in {:.2} s ({} threads), {} failed",
+        library.families().len(),
+        started.elapsed().as_secs_f64(),
+        cores(),
+        failed.len()
+    );
+    let normalizer = Normalizer::new(registry.clone());
+    let mut samples = std::collections::BTreeMap::new();
+    for dir in &dirs {
+        if !dir.is_dir() {
+            println!("note: {} not found, skipped", dir.display());
+            continue;
+        }
+        for (family, records) in crate::parse_check::records_by_family(dir)? {
+            samples
+                .entry(family)
+                .or_insert_with(Vec::new)
+                .extend(records);
+        }
+    }
+    let options = ParseOptions::default();
+    println!(
+        "device families, one thread, {per_family} records per family cycled from its samples"
+    );
+    println!(
+        "{:<20} {:>8} {:>12} {:>12} {:>12} {:>10}",
+        "family", "samples", "named rec/s", "auto rec/s", "detect ns", "bytes/rec"
+    );
+    let mut named_rates = Vec::new();
+    let mut detect_ns = Vec::new();
+    for (family, records) in &samples {
+        let records: Vec<&Vec<u8>> = records.iter().filter(|r| !r.is_empty()).collect();
+        if records.is_empty() || registry.get(family).is_none() {
+            continue;
+        }
+        let input: Vec<&[u8]> = records
+            .iter()
+            .cycle()
+            .take(per_family)
+            .map(|r| r.as_slice())
+            .collect();
+        let bytes: usize = input.iter().map(|r| r.len()).sum();
+        let m = meta();
+        let time = |parser: &str| {
+            let started = Instant::now();
+            for r in &input {
+                std::hint::black_box(normalizer.normalize(r, parser, &options, &m));
+            }
+            input.len() as f64 / started.elapsed().as_secs_f64()
+        };
+        let named = time(family);
+        let auto = time("auto");
+        let texts: Vec<String> = input
+            .iter()
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .collect();
+        let started = Instant::now();
+        for t in &texts {
+            std::hint::black_box(registry.detect(t));
+        }
+        let detect = started.elapsed().as_secs_f64() * 1e9 / texts.len() as f64;
+        println!(
+            "{family:<20} {:>8} {named:>12.0} {auto:>12.0} {detect:>12.0} {:>10.0}",
+            records.len(),
+            bytes as f64 / input.len() as f64
+        );
+        named_rates.push(named);
+        detect_ns.push(detect);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    println!(
+        "median over {} families: {:.0} records/s named, detection {:.0} ns/record",
+        named_rates.len(),
+        median(&mut named_rates),
+        median(&mut detect_ns)
+    );
     Ok(())
 }
 

@@ -97,6 +97,10 @@ pub struct ParseArgs {
     /// expected and the produced value (the loop for writing a family parser).
     #[arg(long, requires = "check")]
     pub diff: bool,
+    /// Treat every record as received at this RFC 3339 time instead of now: year
+    /// inference for year-less timestamps then gives the same output on every run.
+    #[arg(long, value_name = "TIME")]
+    pub received: Option<String>,
     /// Input file, or "-" for standard input.
     #[arg(default_value = "-")]
     pub input: PathBuf,
@@ -137,6 +141,18 @@ pub enum BenchWhat {
         /// Lines per parser.
         #[arg(long, default_value_t = 200_000)]
         lines: usize,
+    },
+    /// Device families: records/s per core per family on its real samples (the corpus
+    /// and the fixtures), with the family named and with auto-detection, and the cost of
+    /// detection alone.
+    Families {
+        /// Directories of samples laid out as for `steward parse --check` (default: the
+        /// corpus logs and crates/devices/tests/fixtures).
+        #[arg(long, value_name = "DIR")]
+        samples: Vec<PathBuf>,
+        /// Records per family (the samples are cycled).
+        #[arg(long, default_value_t = 50_000)]
+        records: usize,
     },
     /// End-to-end: loopback TCP and HTTP into durable storage.
     Ingest {

@@ -12,23 +12,45 @@ use steward_devices::Library;
 use steward_normalize::{Normalizer, ParseOptions, RecordMeta, Registry};
 
 pub fn run(args: ParseArgs) -> Result<ExitCode> {
-    let registry = Arc::new(load_registry(args.parsers.as_deref())?);
+    let (registry, library) = load_registry(args.parsers.as_deref())?;
+    let registry = Arc::new(registry);
     if let Some(dir) = &args.check {
-        return crate::parse_check::run(dir, registry, args.details, args.diff);
+        let code = crate::parse_check::run(dir, registry, args.details, args.diff)?;
+        // The families used were compiled during the check; say which ones failed.
+        for family in library.families() {
+            if family.is_compiled() {
+                if let Err(e) = family.compile() {
+                    eprintln!("warning: parser does not compile: {e}");
+                }
+            }
+        }
+        return Ok(code);
     }
     if args.list {
-        let library = Library::builtin_and_dir(args.parsers.as_deref())?;
+        // Listing is where the whole library gets verified: compile every mapping.
+        for error in library.compile_all() {
+            eprintln!("warning: parser does not compile: {error}");
+        }
         let families = library.infos();
         for name in registry.names() {
             match families.iter().find(|f| f.name == name) {
                 Some(f) => println!(
-                    "{name}\t{}\t{}\t{}\t{}",
-                    f.vendor, f.product, f.dataset, f.category
+                    "{name}\t{}\t{}\t{}\t{}\t{}",
+                    f.vendor, f.product, f.dataset, f.category, f.samples
                 ),
                 None => println!("{name}\tgeneric"),
             }
         }
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(family) = library
+        .families()
+        .iter()
+        .find(|f| f.info().name == args.parser)
+    {
+        if let Err(e) = family.compile() {
+            eprintln!("warning: parser does not compile: {e}");
+        }
     }
     if args.parser != "auto" && registry.get(&args.parser).is_none() {
         anyhow::bail!(
@@ -44,6 +66,14 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
     let options = ParseOptions {
         timezone,
         ..ParseOptions::default()
+    };
+    let received = match &args.received {
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|e| anyhow::anyhow!("--received {text:?}: {e}"))?
+                .with_timezone(&Utc),
+        ),
+        None => None,
     };
     let normalizer = Normalizer::new(registry);
     let input: Box<dyn Read> = if args.input.as_os_str() == "-" {
@@ -64,7 +94,7 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
             break;
         }
         let meta = RecordMeta {
-            received: Utc::now(),
+            received: received.unwrap_or_else(Utc::now),
             peer: None,
             listener: None,
             truncated: false,
@@ -78,15 +108,15 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
 
 /// Generic parsers plus every device family (built-in and from `dir`). A family file that
 /// fails to load is reported on stderr with its file and line; the others still load.
-pub fn load_registry(dir: Option<&Path>) -> Result<Registry> {
-    let (registry, errors) = steward_devices::registry(dir).with_context(|| {
+pub fn load_registry(dir: Option<&Path>) -> Result<(Registry, Library)> {
+    let (registry, library) = steward_devices::registry(dir).with_context(|| {
         format!(
             "reading parser directory {}",
             dir.unwrap_or(Path::new("")).display()
         )
     })?;
-    for error in &errors {
+    for error in library.errors() {
         eprintln!("warning: parser not loaded: {error}");
     }
-    Ok(registry)
+    Ok((registry, library))
 }

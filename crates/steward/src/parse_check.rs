@@ -335,28 +335,7 @@ fn check_file(
     let Some(expected) = expected.get("expected").and_then(Value::as_array) else {
         anyhow::bail!("{} has no \"expected\" array", pair.expected.display());
     };
-    let input = std::fs::read(&pair.input).context("reading the input")?;
-    let records = match pair.kind {
-        InputKind::Lines => {
-            let config = pair
-                .input
-                .file_name()
-                .and_then(|n| n.to_str())
-                .map(|n| pair.input.with_file_name(format!("{n}{CONFIG_SUFFIX}")));
-            let rule = match config {
-                Some(path) if path.is_file() => match std::fs::read(&path) {
-                    Ok(bytes) => multiline_rule(&String::from_utf8_lossy(&bytes)),
-                    Err(e) => {
-                        notes.push(format!("{}: {e}; multiline rule ignored", path.display()));
-                        None
-                    }
-                },
-                _ => None,
-            };
-            split_records(&input, rule.as_ref())
-        }
-        InputKind::Events => json_events(&input)?,
-    };
+    let records = read_records(pair, notes)?;
     if records.len() != expected.len() {
         notes.push(format!(
             "{}: {} records, {} expected documents (unpaired expected documents count as missing)",
@@ -423,6 +402,50 @@ fn check_file(
         }
     }
     Ok(())
+}
+
+/// The records of one input file: lines (joined by the multiline rule of its
+/// `-config.yml`, when it has one) or the events of a `{"events":[...]}` document.
+fn read_records(pair: &Pair, notes: &mut Vec<String>) -> Result<Vec<Vec<u8>>> {
+    let input = std::fs::read(&pair.input).context("reading the input")?;
+    Ok(match pair.kind {
+        InputKind::Lines => {
+            let config = pair
+                .input
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(|n| pair.input.with_file_name(format!("{n}{CONFIG_SUFFIX}")));
+            let rule = match config {
+                Some(path) if path.is_file() => match std::fs::read(&path) {
+                    Ok(bytes) => multiline_rule(&String::from_utf8_lossy(&bytes)),
+                    Err(e) => {
+                        notes.push(format!("{}: {e}; multiline rule ignored", path.display()));
+                        None
+                    }
+                },
+                _ => None,
+            };
+            split_records(&input, rule.as_ref())
+        }
+        InputKind::Events => json_events(&input)?,
+    })
+}
+
+/// Every record under `dir` that has expected documents, by family (the folder name);
+/// the sample set `steward bench families` runs.
+pub fn records_by_family(dir: &Path) -> Result<BTreeMap<String, Vec<Vec<u8>>>> {
+    let mut pairs = Vec::new();
+    let mut problems = Vec::new();
+    std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    collect_pairs(dir, &mut pairs, &mut problems);
+    pairs.sort_by(|a, b| a.input.cmp(&b.input));
+    let mut out: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
+    for pair in &pairs {
+        let records =
+            read_records(pair, &mut problems).with_context(|| pair.input.display().to_string())?;
+        out.entry(pair.family.clone()).or_default().extend(records);
+    }
+    Ok(out)
 }
 
 /// The value at dotted `path` in a nested document, as JSON text ("-" when absent).
