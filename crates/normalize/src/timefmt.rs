@@ -163,10 +163,14 @@ pub(crate) struct BsdStamp {
     pub day: u32,
     pub year: Option<i32>,
     pub time: NaiveTime,
+    /// An offset written right after the time (`+08:00`, `+0800`, `Z`).
+    pub offset: Option<FixedOffset>,
 }
 
-/// Scans `Mmm dd hh:mm:ss[.frac]` at the start of `b`, also `Mmm  d` (space-padded day) and
-/// `Mmm dd yyyy hh:mm:ss`. Returns the stamp and the bytes consumed.
+/// Scans `Mmm dd hh:mm:ss[.frac]` at the start of `b`, also `Mmm  d` (space-padded day),
+/// `Mmm dd yyyy hh:mm:ss` (Cisco, Huawei), a year after the time (`Mmm dd hh:mm:ss yyyy`,
+/// H3C Comware, Sangfor) and an offset after the time (`hh:mm:ss+08:00`, Huawei).
+/// Returns the stamp and the bytes consumed.
 pub(crate) fn scan_bsd(b: &[u8]) -> Option<(BsdStamp, usize)> {
     let month = month_from_abbr(b)?;
     if b.get(3) != Some(&b' ') {
@@ -197,13 +201,58 @@ pub(crate) fn scan_bsd(b: &[u8]) -> Option<(BsdStamp, usize)> {
     let (nanos, used) = fraction(b, i);
     i += used;
     let time = time_of_day(hour, minute, second, nanos)?;
+    let offset = match scan_offset(b, i) {
+        Some((offset, used)) => {
+            i += used;
+            Some(offset)
+        }
+        None => None,
+    };
+    // A trailing four-digit year, only when a space or the end follows (a host name made of
+    // four digits in a plausible year range is the price).
+    if year.is_none() && b.get(i) == Some(&b' ') {
+        if let Some(y) = digits(b, i + 1, 4) {
+            let ends = matches!(b.get(i + 5), None | Some(b' ') | Some(b':'));
+            if ends && (1990..=2100).contains(&y) {
+                year = Some(i32::try_from(y).ok()?);
+                i += 5;
+            }
+        }
+    }
     let stamp = BsdStamp {
         month,
         day,
         year,
         time,
+        offset,
     };
     Some((stamp, i))
+}
+
+/// `Z`, `+hh:mm`, `+hhmm` or `+hh` directly at `at` (no space before it).
+fn scan_offset(b: &[u8], at: usize) -> Option<(FixedOffset, usize)> {
+    match b.get(at)? {
+        b'Z' if matches!(b.get(at + 1), None | Some(b' ')) => {
+            Some((FixedOffset::east_opt(0)?, 1))
+        }
+        sign @ (b'+' | b'-') => {
+            let hours = digits(b, at + 1, 2)?;
+            let (minutes, used) = if b.get(at + 3) == Some(&b':') {
+                (digits(b, at + 4, 2)?, 6)
+            } else if let Some(m) = digits(b, at + 3, 2) {
+                (m, 5)
+            } else {
+                (0, 3)
+            };
+            if hours > 14 || minutes > 59 {
+                return None;
+            }
+            let seconds = i32::try_from(hours * 3600 + minutes * 60).ok()?;
+            let seconds = if *sign == b'-' { -seconds } else { seconds };
+            Some((FixedOffset::east_opt(seconds)?, used))
+        }
+        _ => None,
+    }
 }
 
 /// One or up to `max` digits at `at`.
@@ -229,6 +278,7 @@ pub(crate) fn resolve_bsd(
     opts: &ParseOptions,
     received: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
+    let zone = stamp.offset.map_or(zone, Zone::Fixed);
     if let Some(year) = stamp.year.or(opts.year_hint) {
         let date = NaiveDate::from_ymd_opt(year, stamp.month, stamp.day)?;
         return zone.to_utc(date.and_time(stamp.time));
@@ -556,6 +606,15 @@ mod tests {
         let t = resolve_bsd(stamp, Zone::utc(), &opts, utc(2025, 12, 31, 23, 0, 0)).unwrap();
         assert_eq!(t, utc(2026, 1, 1, 0, 30, 0));
         let (stamp, _) = scan_bsd(b"Feb 29 12:00:00").unwrap();
+        let (late_year, used) = scan_bsd(b"Jun 25 03:56:49 2018 af-edge fwlog:").unwrap();
+        assert_eq!((late_year.year, used), (Some(2018), 20));
+        let (not_a_year, used) = scan_bsd(b"Jun 25 03:56:49 2018x host").unwrap();
+        assert_eq!((not_a_year.year, used), (None, 15));
+        let (offset, used) = scan_bsd(b"Dec 20 2017 09:10:34+08:00 USG6300").unwrap();
+        assert_eq!(offset.offset, FixedOffset::east_opt(8 * 3600));
+        assert_eq!((offset.year, used), (Some(2017), 26));
+        let t = resolve_bsd(offset, Zone::utc(), &ParseOptions::default(), Utc::now()).unwrap();
+        assert_eq!(t.to_rfc3339(), "2017-12-20T01:10:34+00:00");
         let t = resolve_bsd(stamp, Zone::utc(), &opts, utc(2026, 3, 1, 0, 0, 0)).unwrap();
         assert_eq!(t, utc(2024, 2, 29, 12, 0, 0));
         let hinted = ParseOptions {

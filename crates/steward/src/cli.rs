@@ -98,7 +98,8 @@ pub struct ParseArgs {
     #[arg(long, requires = "check")]
     pub diff: bool,
     /// Treat every record as received at this RFC 3339 time instead of now: year
-    /// inference for year-less timestamps then gives the same output on every run.
+    /// inference for year-less timestamps then gives the same output on every run (also
+    /// with --check, for fixtures whose expected documents carry a year).
     #[arg(long, value_name = "TIME")]
     pub received: Option<String>,
     /// Input file, or "-" for standard input.

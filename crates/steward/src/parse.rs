@@ -12,10 +12,18 @@ use steward_devices::Library;
 use steward_normalize::{Normalizer, ParseOptions, RecordMeta, Registry};
 
 pub fn run(args: ParseArgs) -> Result<ExitCode> {
+    let received = match &args.received {
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|e| anyhow::anyhow!("--received {text:?}: {e}"))?
+                .with_timezone(&Utc),
+        ),
+        None => None,
+    };
     let (registry, library) = load_registry(args.parsers.as_deref())?;
     let registry = Arc::new(registry);
     if let Some(dir) = &args.check {
-        let code = crate::parse_check::run(dir, registry, args.details, args.diff)?;
+        let code = crate::parse_check::run(dir, registry, received, args.details, args.diff)?;
         // The families used were compiled during the check; say which ones failed.
         for family in library.families() {
             if family.is_compiled() {
@@ -66,14 +74,6 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
     let options = ParseOptions {
         timezone,
         ..ParseOptions::default()
-    };
-    let received = match &args.received {
-        Some(text) => Some(
-            chrono::DateTime::parse_from_rfc3339(text)
-                .map_err(|e| anyhow::anyhow!("--received {text:?}: {e}"))?
-                .with_timezone(&Utc),
-        ),
-        None => None,
     };
     let normalizer = Normalizer::new(registry);
     let input: Box<dyn Read> = if args.input.as_os_str() == "-" {

@@ -26,11 +26,17 @@ const EXPECTED_SUFFIX: &str = "-expected.json";
 const CONFIG_SUFFIX: &str = "-config.yml";
 
 /// Entry point of `steward parse --check`.
-pub fn run(dir: &Path, registry: Arc<Registry>, details: bool, diff: bool) -> Result<ExitCode> {
+pub fn run(
+    dir: &Path,
+    registry: Arc<Registry>,
+    received: Option<DateTime<Utc>>,
+    details: bool,
+    diff: bool,
+) -> Result<ExitCode> {
     if !dir.is_dir() {
         anyhow::bail!("--check: {} is not a directory", dir.display());
     }
-    let report = check_dir(dir, registry)?;
+    let report = check_dir(dir, registry, received)?;
     for problem in &report.problems {
         eprintln!("warning: {problem}");
     }
@@ -233,7 +239,11 @@ enum InputKind {
 
 /// Walks `dir`, scores every input that has expected documents, and totals per family.
 /// Fails only when `dir` itself cannot be read; bad files become [`CheckReport::problems`].
-pub fn check_dir(dir: &Path, registry: Arc<Registry>) -> Result<CheckReport> {
+pub fn check_dir(
+    dir: &Path,
+    registry: Arc<Registry>,
+    received: Option<DateTime<Utc>>,
+) -> Result<CheckReport> {
     let mut report = CheckReport::default();
     let mut pairs = Vec::new();
     std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
@@ -243,7 +253,7 @@ pub fn check_dir(dir: &Path, registry: Arc<Registry>) -> Result<CheckReport> {
     let normalizer = Normalizer::new(registry.clone());
     // One receive time for the whole run: year inference uses it, and an event whose
     // @timestamp equals it had no readable time of its own.
-    let received = Utc::now();
+    let received = received.unwrap_or_else(Utc::now);
     let mut families: BTreeMap<String, FamilyReport> = BTreeMap::new();
     for pair in &pairs {
         let family = families
@@ -866,8 +876,12 @@ mod tests {
         .unwrap();
         std::fs::write(windows.join("lonely.log"), "x\n").unwrap();
 
-        let report =
-            check_dir(dir.path(), Arc::new(steward_normalize::Registry::builtin())).unwrap();
+        let report = check_dir(
+            dir.path(),
+            Arc::new(steward_normalize::Registry::builtin()),
+            None,
+        )
+        .unwrap();
         assert_eq!(report.families.len(), 2);
         let demo = &report.families[0];
         assert_eq!(demo.family, "demo_family");
@@ -915,7 +929,12 @@ mod tests {
             );
             return;
         }
-        let report = check_dir(&logs, Arc::new(steward_normalize::Registry::builtin())).unwrap();
+        let report = check_dir(
+            &logs,
+            Arc::new(steward_normalize::Registry::builtin()),
+            None,
+        )
+        .unwrap();
         let totals = report.totals();
         assert!(totals.families > 20, "{totals:?}");
         assert!(totals.docs > 300, "{totals:?}");
