@@ -36,21 +36,27 @@ static FUNCTIONS: std::sync::LazyLock<Vec<Box<dyn Function>>> =
 /// functions and unhandled fallible calls surface when the program is compiled.
 pub(crate) fn check_syntax(source: &str) -> Result<(), CompileProblem> {
     use vrl::diagnostic::DiagnosticMessage;
-    match vrl::parser::parse(source) {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let labels = e.labels();
-            let offset = labels
-                .iter()
-                .find(|l| l.primary)
-                .or(labels.first())
-                .map(|l| l.span.start());
-            Err(CompileProblem {
-                offset,
-                message: e.message(),
-            })
+    let problem = |e: &vrl::parser::Error| {
+        let labels = e.labels();
+        let offset = labels
+            .iter()
+            .find(|l| l.primary)
+            .or(labels.first())
+            .map(|l| l.span.start());
+        CompileProblem {
+            offset,
+            message: e.message(),
+        }
+    };
+    // The parser recovers from a bad statement and goes on, leaving an error node in
+    // its place; the first such node is the error to report.
+    let program = vrl::parser::parse(source).map_err(|e| problem(&e))?;
+    for node in program.iter() {
+        if let vrl::parser::ast::RootExpr::Error(e) = node.inner() {
+            return Err(problem(e));
         }
     }
+    Ok(())
 }
 
 impl Remap {

@@ -5,9 +5,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 /// RFC 3339 in UTC with millisecond precision, or finer when the source had it.
 pub fn ecs_timestamp(t: DateTime<Utc>) -> String {
     let nanos = t.timestamp_subsec_nanos();
-    let format = if nanos % 1_000_000 == 0 {
+    let format = if nanos.is_multiple_of(1_000_000) {
         SecondsFormat::Millis
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         SecondsFormat::Micros
     } else {
         SecondsFormat::Nanos

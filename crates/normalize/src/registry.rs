@@ -110,7 +110,7 @@ impl Registry {
         let mut grouped = std::collections::HashSet::new();
         let mut groups = Vec::new();
         for group in &self.groups {
-            let members: BTreeMap<String, Arc<dyn Parser>> = group
+            let members: Members = group
                 .members()
                 .into_iter()
                 .filter_map(|name| self.parsers.get(&name).map(|p| (name, p.clone())))
@@ -155,9 +155,12 @@ struct Detection {
     /// Parsers asked one by one, in name order.
     individual: Vec<Arc<dyn Parser>>,
     /// Group detectors with their members by name.
-    groups: Vec<(Arc<dyn GroupDetector>, BTreeMap<String, Arc<dyn Parser>>)>,
+    groups: Vec<(Arc<dyn GroupDetector>, Members)>,
     fallback: Arc<dyn Parser>,
 }
+
+/// A group detector's parsers by name.
+type Members = BTreeMap<String, Arc<dyn Parser>>;
 
 impl Detection {
     fn default_with(fallback: Arc<dyn Parser>) -> Detection {

@@ -232,9 +232,7 @@ pub(crate) fn scan_bsd(b: &[u8]) -> Option<(BsdStamp, usize)> {
 /// `Z`, `+hh:mm`, `+hhmm` or `+hh` directly at `at` (no space before it).
 fn scan_offset(b: &[u8], at: usize) -> Option<(FixedOffset, usize)> {
     match b.get(at)? {
-        b'Z' if matches!(b.get(at + 1), None | Some(b' ')) => {
-            Some((FixedOffset::east_opt(0)?, 1))
-        }
+        b'Z' if matches!(b.get(at + 1), None | Some(b' ')) => Some((FixedOffset::east_opt(0)?, 1)),
         sign @ (b'+' | b'-') => {
             let hours = digits(b, at + 1, 2)?;
             let (minutes, used) = if b.get(at + 3) == Some(&b':') {
