@@ -17,8 +17,10 @@ struct Setup {
 fuzz_target!(|data: &[u8]| {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     let setup = SETUP.get_or_init(|| {
+        // Mappings compile on first use, as in a site; compiling all 46 up front takes
+        // minutes under the fuzzer's instrumentation. `crates/devices` tests check that
+        // every one compiles.
         let (registry, library) = steward_devices::registry(None).expect("built-in families");
-        assert!(library.compile_all().is_empty(), "every family compiles");
         let mut names: Vec<String> = library.infos().into_iter().map(|f| f.name).collect();
         names.push("auto".to_owned());
         Setup {
