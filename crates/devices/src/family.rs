@@ -112,10 +112,11 @@ impl Parser for Family {
     ) -> Result<(), ParseError> {
         event.set_if_absent(ecs::MESSAGE, line);
         if self.envelope == Envelope::Syslog {
-            let mut enveloped = event.clone();
             // A record without a syslog header is still the family's: the mapping then
             // sees the whole line, as with no envelope.
+            let mut enveloped = Event::new();
             if parse_syslog_envelope(line, opts, meta, &mut enveloped).is_ok() {
+                enveloped.set(ecs::EVENT_ORIGINAL, line);
                 *event = enveloped;
             }
         }

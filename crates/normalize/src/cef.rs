@@ -7,8 +7,8 @@
 //! (dictionary) spellings.
 
 use crate::delimited::{
-    apply_syslog_prefix, find_marker, set_namespace, set_observer, set_severity, split_header,
-    unescape_value, ExtPairs,
+    apply_syslog_prefix, find_marker, marker_score, set_namespace, set_observer, set_severity,
+    split_header, unescape_value, ExtPairs,
 };
 use crate::fields::{
     set_count, set_host, set_ip, set_keyword, set_mac, set_outcome, set_port, set_transport,
@@ -34,10 +34,7 @@ impl Parser for CefParser {
     }
 
     fn detect(&self, line: &str) -> u8 {
-        match find_marker(line, MARKER) {
-            Some(at) if line[at..].contains('|') => 95,
-            _ => 0,
-        }
+        marker_score(line, MARKER)
     }
 
     fn parse(
@@ -175,15 +172,10 @@ fn map_extension(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
     use serde_json::json;
 
     fn parse(line: &str) -> Result<Event, ParseError> {
-        let meta = RecordMeta::received_at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
-        let mut e = Event::new();
-        CefParser
-            .parse(line, &ParseOptions::default(), &meta, &mut e)
-            .map(|()| e)
+        crate::parser::parse_for_test(&CefParser, line)
     }
 
     #[test]

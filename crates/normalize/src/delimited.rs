@@ -6,6 +6,14 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use steward_model::Event;
 
+/// Detection score of a `|`-delimited format whose header starts with `marker`.
+pub(crate) fn marker_score(line: &str, marker: &str) -> u8 {
+    match find_marker(line, marker) {
+        Some(at) if line[at..].contains('|') => 95,
+        _ => 0,
+    }
+}
+
 /// Finds `marker` (e.g. `CEF:`) where a record of that format can start: at the beginning,
 /// or after the space or `>` that ends a syslog header, and followed by a version digit.
 pub(crate) fn find_marker(line: &str, marker: &str) -> Option<usize> {

@@ -246,15 +246,10 @@ pub(crate) fn apply_pairs(text: &str, mode: Mode, event: &mut Event) -> (usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
     use serde_json::json;
 
     fn parse(line: &str) -> Result<Event, ParseError> {
-        let meta = RecordMeta::received_at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
-        let mut e = Event::new();
-        KvParser
-            .parse(line, &ParseOptions::default(), &meta, &mut e)
-            .map(|()| e)
+        crate::parser::parse_for_test(&KvParser, line)
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! Every attribute is kept under `leef.<key>`; the predefined ones are also mapped to ECS.
 
 use crate::delimited::{
-    apply_syslog_prefix, find_marker, set_namespace, set_observer, set_severity, split_header,
-    ExtPairs,
+    apply_syslog_prefix, find_marker, marker_score, set_namespace, set_observer, set_severity,
+    split_header, ExtPairs,
 };
 use crate::fields::{
     relate_ip, set_count, set_ip, set_keyword, set_mac, set_port, set_transport, set_user,
@@ -31,10 +31,7 @@ impl Parser for LeefParser {
     }
 
     fn detect(&self, line: &str) -> u8 {
-        match find_marker(line, MARKER) {
-            Some(at) if line[at..].contains('|') => 95,
-            _ => 0,
-        }
+        marker_score(line, MARKER)
     }
 
     fn parse(
@@ -205,15 +202,10 @@ fn map_attribute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
     use serde_json::json;
 
     fn parse(line: &str) -> Result<Event, ParseError> {
-        let meta = RecordMeta::received_at(Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
-        let mut e = Event::new();
-        LeefParser
-            .parse(line, &ParseOptions::default(), &meta, &mut e)
-            .map(|()| e)
+        crate::parser::parse_for_test(&LeefParser, line)
     }
 
     #[test]

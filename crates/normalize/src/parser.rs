@@ -23,3 +23,20 @@ pub trait Parser: Send + Sync {
         event: &mut Event,
     ) -> Result<(), ParseError>;
 }
+
+/// Runs `parser` on `line` as received at 2026-03-01T00:00:00Z with default options: the
+/// unit tests' common way in.
+#[cfg(test)]
+pub(crate) fn parse_for_test(parser: &dyn Parser, line: &str) -> Result<Event, ParseError> {
+    use chrono::TimeZone;
+    let received = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let mut e = Event::new();
+    parser
+        .parse(
+            line,
+            &ParseOptions::default(),
+            &RecordMeta::received_at(received),
+            &mut e,
+        )
+        .map(|()| e)
+}
