@@ -27,6 +27,9 @@ pub enum Command {
     Parse(ParseArgs),
     /// Search a site's stored events from the command line.
     Search(SearchArgs),
+    /// Run Sigma rules over events (NDJSON, JSON or .evtx) and print the matches, or
+    /// run the Sigma regression cases with --check.
+    Detect(DetectArgs),
     /// Measure parsing, ingestion and search speed.
     Bench(BenchArgs),
 }
@@ -105,6 +108,44 @@ pub struct ParseArgs {
     /// Input file, or "-" for standard input.
     #[arg(default_value = "-")]
     pub input: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Sigma rule file or directory (searched recursively for *.yml); repeatable.
+    #[arg(
+        long,
+        short,
+        value_name = "DIR",
+        required = true,
+        env = "STEWARD_RULES"
+    )]
+    pub rules: Vec<PathBuf>,
+    /// Values for `|expand` placeholders: a TOML table of lists
+    /// (`Administrators = ["admin", "root"]`).
+    #[arg(long, value_name = "FILE")]
+    pub placeholders: Option<PathBuf>,
+    /// Run the SigmaHQ regression cases below DIR (each case folder has an info.yml and
+    /// the events) with the whole rule tree loaded; prints a table and, last, the
+    /// `overall:` line.
+    #[arg(long, value_name = "DIR")]
+    pub check: Option<PathBuf>,
+    /// With --check: print only failing cases.
+    #[arg(long, requires = "check")]
+    pub failures: bool,
+    /// List every rule that did not load, with its path and reason, and exit.
+    #[arg(long)]
+    pub errors: bool,
+    /// Print each match with the event that triggered it.
+    #[arg(long)]
+    pub with_event: bool,
+    /// Print a summary (events, matches, rate) on standard error at the end.
+    #[arg(long)]
+    pub stats: bool,
+    /// Inputs: NDJSON or concatenated JSON events (raw Windows event JSON or ECS), or
+    /// .evtx files; "-" is standard input.
+    #[arg(default_value = "-")]
+    pub inputs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

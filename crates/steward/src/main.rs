@@ -4,6 +4,8 @@
 mod bench;
 mod cli;
 mod demo;
+mod detect;
+mod detect_check;
 mod http_client;
 mod parse;
 mod parse_check;
@@ -27,6 +29,7 @@ fn main() -> std::process::ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Search(args) => search::run(args),
+        Command::Detect(args) => detect::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

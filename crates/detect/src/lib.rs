@@ -1,0 +1,21 @@
+//! Steward's detection engine.
+//!
+//! SigmaHQ rules load unmodified ([`sigma`]), are compiled once into a [`RuleSet`] with
+//! a shared literal prefilter, and run in-stream on every event through a [`Detector`],
+//! which also holds the state of Sigma correlation rules. Events are seen through an
+//! [`EventView`], which answers Sigma's field names for raw Windows events and for ECS
+//! documents alike ([`mapping`]).
+#![forbid(unsafe_code)]
+
+pub mod detector;
+pub mod logsource;
+pub mod mapping;
+pub mod sigma;
+pub mod view;
+
+pub use detector::{Detector, DetectorStats, Limits, RuleMatch};
+pub use logsource::{EventSource, LogSource};
+pub use sigma::modifiers::Placeholders;
+pub use sigma::rule::RuleError;
+pub use sigma::ruleset::{LoadOptions, RuleSet};
+pub use view::EventView;
