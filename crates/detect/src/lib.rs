@@ -13,6 +13,22 @@ pub mod mapping;
 pub mod sigma;
 pub mod view;
 
+/// Steward's own rules, compiled in: `(name, text)` (see `rules/README.md`).
+pub const BUILTIN_RULES: &[(&str, &str)] = &[
+    (
+        "builtin/steward_linux_ssh_failed_password.yml",
+        include_str!("../rules/steward_linux_ssh_failed_password.yml"),
+    ),
+    (
+        "builtin/steward_web_admin_probe.yml",
+        include_str!("../rules/steward_web_admin_probe.yml"),
+    ),
+    (
+        "builtin/steward_firewall_deny_burst.yml",
+        include_str!("../rules/steward_firewall_deny_burst.yml"),
+    ),
+];
+
 pub use detector::{Detector, DetectorStats, Limits, RuleMatch};
 pub use logsource::{EventSource, LogSource};
 pub use sigma::modifiers::Placeholders;

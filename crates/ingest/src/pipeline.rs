@@ -8,7 +8,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use steward_model::{ecs, Event, Origin};
 use steward_normalize::{Normalizer, RecordMeta};
-use steward_store::WriteQueue;
+use steward_store::{PreparedBatch, WriteQueue};
+
+/// Sees every normalised event on its way to the store (detection hooks in here).
+/// `offer` must not block: a tap that cannot keep up drops and counts.
+pub trait EventTap: Send + Sync {
+    fn offer(&self, events: &[Event]);
+}
 
 pub struct Pipeline {
     normalizer: Normalizer,
@@ -16,6 +22,7 @@ pub struct Pipeline {
     origin: Origin,
     queue: WriteQueue,
     stats: Arc<IngestStats>,
+    tap: Option<Arc<dyn EventTap>>,
 }
 
 /// Where a batch of records came from.
@@ -41,7 +48,21 @@ impl Pipeline {
             origin,
             queue,
             stats,
+            tap: None,
         }
+    }
+
+    pub fn with_tap(mut self, tap: Arc<dyn EventTap>) -> Self {
+        self.tap = Some(tap);
+        self
+    }
+
+    /// Shows the batch to the tap, then turns it into store rows.
+    pub fn prepare(&self, events: Vec<Event>) -> PreparedBatch {
+        if let Some(tap) = &self.tap {
+            tap.offer(&events);
+        }
+        self.queue.prepare(events)
     }
 
     pub fn queue(&self) -> &WriteQueue {

@@ -89,7 +89,7 @@ pub async fn serve_udp(
                 Err(_) => break,
             }
         }
-        let batch = pipeline.queue().prepare(batch);
+        let batch = pipeline.prepare(batch);
         if let Err(lost) = pipeline.queue().try_submit(batch) {
             add(&stats.dropped, lost.len() as u64);
         }
@@ -316,7 +316,7 @@ impl Connection {
                     .normalize(&source, &record.bytes, record.truncated),
             );
         }
-        let batch = self.pipeline.queue().prepare(events);
+        let batch = self.pipeline.prepare(events);
         self.pipeline.queue().submit(batch).await.is_ok()
     }
 }

@@ -16,7 +16,51 @@ pub struct SiteConfig {
     pub syslog: SyslogSection,
     pub store: StoreSection,
     pub parsers: ParsersSection,
+    pub detect: DetectSection,
     pub profiles: Vec<DeviceProfile>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectSection {
+    /// Run detection on every event. Off: events are stored, nothing is detected.
+    pub enabled: bool,
+    /// Load Steward's own rules compiled into the binary.
+    pub builtin_rules: bool,
+    /// Sigma rule files or directories (searched recursively), e.g. a SigmaHQ checkout.
+    pub rules: Vec<PathBuf>,
+    /// Values for `|expand` placeholders: `Administrators = ["admin", "root"]`.
+    pub placeholders: std::collections::BTreeMap<String, Vec<String>>,
+    /// How often (seconds) rule files are checked for changes and reloaded; 0: never.
+    pub reload_secs: u64,
+    /// A detection joins an open alert with the same rule and entities seen within this
+    /// many seconds, instead of opening a new one.
+    pub dedupe_secs: u64,
+    /// Events waiting for detection; beyond it events skip detection (counted).
+    pub queue_events: usize,
+    /// Groups a correlation rule tracks before the least recently seen are evicted.
+    pub max_groups_per_correlation: usize,
+    /// Events a correlation keeps per group.
+    pub max_events_per_group: usize,
+    /// Also store each new alert as an event (`event.kind:alert`) so search finds it.
+    pub alert_events: bool,
+}
+
+impl Default for DetectSection {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            builtin_rules: true,
+            rules: Vec::new(),
+            placeholders: Default::default(),
+            reload_secs: 10,
+            dedupe_secs: 600,
+            queue_events: 200_000,
+            max_groups_per_correlation: 100_000,
+            max_events_per_group: 10_000,
+            alert_events: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod detection;
 pub mod metrics;
 pub mod server;
 pub mod timeparam;

@@ -199,6 +199,9 @@ pub fn render_text(state: &Shared) -> String {
     );
     f.sample("steward_store_commit_seconds_sum", &[], sum);
     f.sample("steward_store_commit_seconds_count", &[], count);
+    if let Some(d) = &state.detect_stats {
+        render_detection(&mut f, d);
+    }
     if let Ok(bytes) = state.store.disk_bytes() {
         f.header(
             "steward_store_disk_bytes",
@@ -208,6 +211,68 @@ pub fn render_text(state: &Shared) -> String {
         f.sample("steward_store_disk_bytes", &[], bytes);
     }
     out
+}
+
+fn render_detection(f: &mut Family<'_>, d: &crate::detection::DetectStats) {
+    let counters: [(&str, &str, &str, &AtomicU64); 10] = [
+        ("steward_detect_events_total", "counter", "Events run through detection.", &d.events),
+        (
+            "steward_detect_skipped_events_total",
+            "counter",
+            "Events that skipped detection because its queue was full.",
+            &d.skipped,
+        ),
+        ("steward_detect_detections_total", "counter", "Detections raised.", &d.detections),
+        ("steward_detect_alerts_opened_total", "counter", "New alerts.", &d.alerts_opened),
+        (
+            "steward_detect_alerts_updated_total",
+            "counter",
+            "Detections folded into an open alert.",
+            &d.alerts_updated,
+        ),
+        ("steward_detect_rules_loaded", "gauge", "Rules and correlations loaded.", &d.rules_loaded),
+        ("steward_detect_rules_failed", "gauge", "Rule documents that did not load.", &d.rules_failed),
+        ("steward_detect_reloads_total", "counter", "Rule reloads after file changes.", &d.reloads),
+        (
+            "steward_detect_correlation_evictions_total",
+            "counter",
+            "Correlation groups evicted at the per-rule cap.",
+            &d.correlation_evictions,
+        ),
+        (
+            "steward_detect_store_errors_total",
+            "counter",
+            "Alert writes that failed.",
+            &d.store_errors,
+        ),
+    ];
+    for (name, kind, help, value) in counters {
+        f.header(name, kind, help);
+        f.sample(name, &[], load(value));
+    }
+    f.header(
+        "steward_detect_queue_events",
+        "gauge",
+        "Events waiting for detection.",
+    );
+    f.sample(
+        "steward_detect_queue_events",
+        &[],
+        d.queue_events.load(Ordering::Relaxed),
+    );
+    let (buckets, count, sum) = d.latency.snapshot();
+    let name = "steward_detect_alert_latency_seconds";
+    f.header(
+        name,
+        "histogram",
+        "From an event's hand-over to detection until its alert is committed.",
+    );
+    for (bound, n) in buckets {
+        f.sample(&format!("{name}_bucket"), &[("le", &bound.to_string())], n);
+    }
+    f.sample(&format!("{name}_bucket"), &[("le", "+Inf")], count);
+    f.sample(&format!("{name}_sum"), &[], sum);
+    f.sample(&format!("{name}_count"), &[], count);
 }
 
 pub async fn render(State(state): State<Shared>) -> impl IntoResponse {

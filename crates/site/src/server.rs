@@ -4,6 +4,7 @@
 use crate::api::{self, AppState};
 use crate::auth::{Accounts, Bootstrap};
 use crate::config::{Listen, SiteConfig};
+use crate::detection::DetectionService;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use std::net::SocketAddr;
@@ -45,6 +46,7 @@ pub struct RunningSite {
     tasks: Vec<JoinHandle<()>>,
     queue: WriteQueue,
     writer: WriterHandle,
+    detection: Option<DetectionService>,
 }
 
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
@@ -113,13 +115,22 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
             .collect::<Vec<_>>(),
     )?;
     let stats = Arc::new(IngestStats::default());
-    let pipeline = Arc::new(Pipeline::new(
+    let detection = if config.detect.enabled {
+        Some(DetectionService::start(&config.detect, &data, queue.clone())?)
+    } else {
+        None
+    };
+    let mut pipeline = Pipeline::new(
         Normalizer::new(registry),
         profiles,
         origin,
         queue.clone(),
         stats,
-    ));
+    );
+    if let Some(d) = &detection {
+        pipeline = pipeline.with_tap(d.tap());
+    }
+    let pipeline = Arc::new(pipeline);
 
     let (shutdown, stop) = watch::channel(false);
     let mut tasks = Vec::new();
@@ -192,6 +203,8 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
         accounts,
         writer_stats: queue.stats().clone(),
         max_record_bytes: config.syslog.max_record_bytes,
+        alerts: detection.as_ref().map(|d| d.alerts.clone()),
+        detect_stats: detection.as_ref().map(|d| d.stats.clone()),
     });
     let http = bind_tcp(config.http.listen, "http").await?;
     let http_addr = http.local_addr()?;
@@ -242,6 +255,7 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
         tasks,
         queue,
         writer,
+        detection,
     })
 }
 
@@ -287,6 +301,11 @@ impl RunningSite {
         // Connections see the same signal; give them a moment to hand over their last
         // records before the writer commits and stops.
         tokio::time::sleep(Duration::from_millis(200)).await;
+        // Detection finishes what it was handed (its alert events go to the queue)
+        // before the queue closes.
+        if let Some(d) = self.detection {
+            let _ = tokio::task::spawn_blocking(move || d.stop()).await;
+        }
         self.queue.close().await;
         let writer = self.writer;
         let _ = tokio::task::spawn_blocking(move || writer.join()).await;

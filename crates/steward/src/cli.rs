@@ -63,6 +63,9 @@ pub struct SiteArgs {
     /// This site's id, stamped on every event.
     #[arg(long, value_name = "ID")]
     pub site_id: Option<String>,
+    /// Sigma rule file or directory to detect with (adds to `[detect] rules`); repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -54,6 +54,7 @@ pub fn run(args: SiteArgs) -> Result<ExitCode> {
     if let Some(id) = &args.site_id {
         config.site.id = id.clone();
     }
+    config.detect.rules.extend(args.rules.iter().cloned());
     crate::raise_fd_limit();
     let runtime = crate::runtime()?;
     runtime.block_on(async {

@@ -20,6 +20,10 @@ pub enum StoreError {
     BadRequest(String),
     #[error("the store's writer has stopped")]
     WriterGone,
+    #[error("alerts database: {0}")]
+    Alerts(#[from] rusqlite::Error),
+    #[error("alerts: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 impl StoreError {

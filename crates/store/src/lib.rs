@@ -10,6 +10,7 @@
 //! and pass the same tests (`tests/store_contract.rs`).
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 mod error;
 mod ipbytes;
 mod prepared;
@@ -17,6 +18,7 @@ pub mod sqlite;
 mod types;
 mod writer;
 
+pub use alerts::{Alert, AlertFilter, AlertStore, Recorded};
 pub use error::StoreError;
 pub use prepared::{ColumnValue, PreparedBatch, PreparedRow};
 pub use sqlite::{SqliteOptions, SqliteStore, SyncMode};

@@ -115,8 +115,22 @@ impl RuleSet {
     /// Loads every rule file below `paths`. Never fails: what cannot be loaded is in
     /// `errors`, with its path and reason.
     pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Self {
+        Self::load_with(paths, &[], options)
+    }
+
+    /// Like [`RuleSet::load`], plus rule texts given in memory as `(name, text)` (the
+    /// built-in rules).
+    pub fn load_with(paths: &[PathBuf], inline: &[(&str, &str)], options: &LoadOptions) -> Self {
         let (files, mut errors) = rule_files(paths);
         let mut documents = Vec::new();
+        for (name, text) in inline {
+            for doc in parse_file(text, Path::new(name), &options.placeholders) {
+                match doc {
+                    Ok(d) => documents.push(d),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
         for file in &files {
             match std::fs::read(file) {
                 Ok(bytes) => {

@@ -186,7 +186,7 @@ pub async fn raw(
 
 async fn store(state: &Shared, events: Vec<Event>) -> Response {
     let queue = state.pipeline.queue();
-    match queue.append(queue.prepare(events)).await {
+    match queue.append(state.pipeline.prepare(events)).await {
         Ok(_) => success(),
         Err(e) => ApiError::unavailable(format!("the batch was not stored: {e}")).into_response(),
     }

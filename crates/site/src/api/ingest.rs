@@ -159,7 +159,7 @@ pub async fn ingest(
             }
         }
         let reply = reply_for(&events);
-        (reply, worker.pipeline.queue().prepare(events))
+        (reply, worker.pipeline.prepare(events))
     };
     // Parsing and row preparation are CPU work: keep them off the threads that serve
     // sockets.

@@ -1,5 +1,6 @@
 //! The site's HTTP interface: router, authentication, and the one error shape.
 
+mod alerts;
 mod hec;
 mod ingest;
 mod search;
@@ -25,6 +26,9 @@ pub struct AppState {
     pub writer_stats: Arc<WriterStats>,
     /// Longer records are cut and tagged `steward.truncated`.
     pub max_record_bytes: usize,
+    /// `None` when detection is off (`[detect] enabled = false`).
+    pub alerts: Option<Arc<steward_store::AlertStore>>,
+    pub detect_stats: Option<Arc<crate::detection::DetectStats>>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -35,6 +39,8 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
         .route("/api/v1/events", get(search::events))
         .route("/api/v1/events/histogram", get(search::histogram))
         .route("/api/v1/events/top", get(search::top))
+        .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/alerts/{id}", get(alerts::one))
         .route("/services/collector", post(hec::event))
         .route("/services/collector/event", post(hec::event))
         .route("/services/collector/event/1.0", post(hec::event))

@@ -1,0 +1,125 @@
+//! `GET /api/v1/alerts` (newest first, filtered, paged by id) and `/api/v1/alerts/{id}`.
+
+use super::{ApiError, Shared};
+use crate::timeparam::parse_time;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use steward_model::{DetectionSource, Level};
+use steward_store::{AlertFilter, AlertStore};
+
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 1000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Lowest level: informational, low, medium, high, critical.
+    pub level: Option<String>,
+    pub rule_id: Option<String>,
+    /// sigma, correlation, indicator, behaviour.
+    pub source: Option<String>,
+    pub status: Option<String>,
+    /// An IP, user, host, process, file, domain, URL or hash the alert is about.
+    pub entity: Option<String>,
+    /// Last seen at or after.
+    pub from: Option<String>,
+    /// Last seen before.
+    pub to: Option<String>,
+    pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn store(state: &Shared) -> Result<Arc<AlertStore>, ApiError> {
+    state.alerts.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "detection_disabled",
+            "detection is off on this site ([detect] enabled = false)",
+        )
+    })
+}
+
+fn filter(p: &Params) -> Result<AlertFilter, ApiError> {
+    let now = Utc::now();
+    let min_level = match &p.level {
+        Some(l) => Some(Level::parse(l).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "level {l:?}: use informational, low, medium, high or critical"
+            ))
+        })?),
+        None => None,
+    };
+    let source = match p.source.as_deref() {
+        None => None,
+        Some("sigma") => Some(DetectionSource::Sigma),
+        Some("correlation") => Some(DetectionSource::Correlation),
+        Some("indicator") => Some(DetectionSource::Indicator),
+        Some("behaviour") => Some(DetectionSource::Behaviour),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "source {other:?}: use sigma, correlation, indicator or behaviour"
+            )))
+        }
+    };
+    let time = |s: &Option<String>| -> Result<_, ApiError> {
+        s.as_deref()
+            .map(|s| parse_time(s, now).map_err(ApiError::bad_request))
+            .transpose()
+    };
+    let before_id = match &p.cursor {
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| ApiError::bad_request("cursor is not one this API returned"))?,
+        ),
+        None => None,
+    };
+    Ok(AlertFilter {
+        min_level,
+        rule_id: p.rule_id.clone(),
+        source,
+        status: p.status.clone(),
+        entity: p.entity.clone(),
+        from: time(&p.from)?,
+        to: time(&p.to)?,
+        before_id,
+        limit: p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
+    })
+}
+
+pub async fn list(
+    State(state): State<Shared>,
+    Query(params): Query<Params>,
+) -> Result<Json<Value>, ApiError> {
+    let store = store(&state)?;
+    let f = filter(&params)?;
+    let limit = f.limit;
+    let alerts = tokio::task::spawn_blocking(move || store.list(&f))
+        .await
+        .map_err(|_| ApiError::unavailable("the alert query stopped"))?
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    let next = (alerts.len() == limit)
+        .then(|| alerts.last().map(|a| a.id.to_string()))
+        .flatten();
+    Ok(Json(json!({ "alerts": alerts, "next_cursor": next })))
+}
+
+pub async fn one(State(state): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let store = store(&state)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::bad_request("an alert id is a number"))?;
+    let alert = tokio::task::spawn_blocking(move || store.get(id))
+        .await
+        .map_err(|_| ApiError::unavailable("the alert query stopped"))?
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
+    match alert {
+        Some(a) => Ok(Json(json!(a))),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no alert {id}"))),
+    }
+}
