@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-use steward_model::{Detection, DetectionSource, Entities, Event, Level};
+use steward_model::{Detection, DetectionSource, Entities, Level};
 
 /// Bounds on correlation state.
 #[derive(Clone, Copy, Debug)]
@@ -38,6 +38,10 @@ pub struct RuleMatch {
 pub struct DetectorStats {
     pub events: u64,
     pub rule_evaluations: u64,
+    /// (literal, rule) pairs the prefilter reported.
+    pub prefilter_hits: u64,
+    /// Bytes of lowered values the prefilter scanned.
+    pub haystack_bytes: u64,
     pub rule_matches: u64,
     pub correlation_hits: u64,
     pub correlation_groups: u64,
@@ -145,7 +149,13 @@ impl Detector {
             }
         }
         let evaluated = &mut self.evaluated;
-        rules.candidates(view.haystack(), |ri| consider(ri, evaluated));
+        let mut hits = 0u64;
+        rules.candidates(view.haystack(), |ri| {
+            hits += 1;
+            consider(ri, evaluated)
+        });
+        self.stats.prefilter_hits += hits;
+        self.stats.haystack_bytes += view.haystack().len() as u64;
         self.stats.rule_evaluations += evaluations;
         self.stats.rule_matches += out.len() as u64;
         out.sort();
@@ -189,7 +199,7 @@ impl Detector {
             return Vec::new();
         }
         let time = view.time.unwrap_or(now);
-        let entities = entities(view, event);
+        let entities = entities(view);
         let event_ids: Vec<String> = event
             .get("event")
             .and_then(|e| e.get("id"))
@@ -223,21 +233,24 @@ impl Detector {
             for &(ci, pos) in &lr.feeds {
                 let corr = &rules.correlations[ci].rule;
                 let rule_ref = &corr.rules[pos];
-                let group: Vec<String> = corr
+                // An event without a group-by field belongs to no group (as in the SQL
+                // backends, where NULL groups drop out), not to one shared "" group.
+                let group: Option<Vec<String>> = corr
                     .group_by
                     .iter()
                     .map(|g| {
                         view.first(corr.field_for(g, rule_ref))
-                            .map(|v| v.raw.clone())
-                            .unwrap_or_default()
+                            .filter(|v| !v.raw.is_empty())
+                            .map(|v| v.raw.to_owned())
                     })
                     .collect();
+                let Some(group) = group else { continue };
                 let value = corr
                     .condition
                     .field
                     .as_deref()
                     .and_then(|f| view.first(corr.field_for(f, rule_ref)))
-                    .map(|v| v.raw.as_str());
+                    .map(|v| v.raw);
                 let obs = Observation {
                     rule_position: pos,
                     time,
@@ -276,7 +289,7 @@ impl Detector {
         }
         for &(parent, pos) in &lc.feeds {
             let pc = &rules.correlations[parent].rule;
-            let group = pc
+            let group: Option<Vec<String>> = pc
                 .group_by
                 .iter()
                 .map(|g| {
@@ -285,9 +298,9 @@ impl Detector {
                         .iter()
                         .find(|(k, _)| k == field)
                         .map(|(_, v)| v.clone())
-                        .unwrap_or_default()
                 })
                 .collect();
+            let Some(group) = group else { continue };
             let obs = Observation {
                 rule_position: pos,
                 time: hit.last_seen,
@@ -347,27 +360,48 @@ fn correlation_detection(
     }
 }
 
-/// ECS entities, completed from Sigma's names for raw Windows events.
-fn entities(view: &EventView, event: &Map<String, Value>) -> Entities {
-    let mut e = Entities::from_event(&Event::from_object(event.clone()));
+/// The entities, read through the view: ECS paths first, then the Windows names. No
+/// copy of the event is made (this runs for every match).
+fn entities(view: &EventView) -> Entities {
     let pick = |names: &[&str]| {
         names.iter().find_map(|n| {
-            view.first(n)
-                .filter(|v| !v.raw.is_empty())
-                .map(|v| v.raw.clone())
+            view.get(n)
+                .find(|v| !v.raw.is_empty())
+                .map(|v| v.raw.to_owned())
         })
     };
-    let sigma = Entities {
-        source_ip: pick(&["SourceIp", "IpAddress", "src_ip"]),
-        destination_ip: pick(&["DestinationIp", "dst_ip"]),
-        user: pick(&["User", "TargetUserName", "SubjectUserName"]),
-        host: pick(&["Computer"]),
-        process: pick(&["Image", "NewProcessName"]),
-        file: pick(&["TargetFilename", "ImageLoaded", "Path"]),
-        domain: pick(&["QueryName", "DestinationHostname"]),
-        url: None,
-        hash: None,
-    };
-    e.fill_from(&sigma);
-    e
+    Entities {
+        source_ip: pick(&["source.ip", "client.ip", "sourceip", "ipaddress", "src_ip"]),
+        destination_ip: pick(&["destination.ip", "server.ip", "destinationip", "dst_ip"]),
+        user: pick(&[
+            "user.name",
+            "source.user.name",
+            "user.target.name",
+            "user",
+            "targetusername",
+            "subjectusername",
+        ]),
+        host: pick(&[
+            "host.name",
+            "host.hostname",
+            "observer.hostname",
+            "computer",
+        ]),
+        process: pick(&[
+            "process.executable",
+            "process.name",
+            "image",
+            "newprocessname",
+        ]),
+        file: pick(&["file.path", "file.name", "targetfilename", "imageloaded"]),
+        domain: pick(&[
+            "dns.question.name",
+            "url.domain",
+            "destination.domain",
+            "queryname",
+            "destinationhostname",
+        ]),
+        url: pick(&["url.original", "url.full"]),
+        hash: pick(&["file.hash.sha256", "file.hash.md5", "file.hash.sha1"]),
+    }
 }

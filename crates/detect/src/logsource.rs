@@ -136,7 +136,7 @@ const CHANNELS: &[(&str, &str)] = &[
         "diagnosis-scripted",
     ),
     (
-        "microsoft-windows-iis-configuration/operational",
+        "microsoft-iis-configuration/operational",
         "iis-configuration",
     ),
     (
@@ -153,7 +153,19 @@ const CHANNELS: &[(&str, &str)] = &[
         "microsoft-windows-terminalservices-localsessionmanager/operational",
         "terminalservices-localsessionmanager",
     ),
-    ("microsoft-servicebus-client", "microsoft-servicebus-client"),
+    (
+        "microsoft-servicebus-client/operational",
+        "microsoft-servicebus-client",
+    ),
+    (
+        "microsoft-servicebus-client/admin",
+        "microsoft-servicebus-client",
+    ),
+    (
+        "microsoft-servicebus-client/operational",
+        "servicebus-client",
+    ),
+    ("microsoft-servicebus-client/admin", "servicebus-client"),
 ];
 
 /// Sysmon EventID → category.
@@ -195,8 +207,8 @@ const SYSMON: &[(&str, &str)] = &[
 /// Classifies the event behind `view`.
 pub fn classify(view: &EventView) -> EventSource {
     let mut src = EventSource::default();
-    let channel = view.first("Channel").map(|c| c.lower.clone());
-    let event_id = view.first("EventID").map(|e| e.lower.clone());
+    let channel = view.first("channel").map(|c| c.lower.to_owned());
+    let event_id = view.first("eventid").map(|e| e.lower.to_owned());
     if let Some(channel) = &channel {
         classify_windows(&mut src, channel, event_id.as_deref(), view);
     }
@@ -222,7 +234,7 @@ fn classify_windows(
     if is("sysmon") {
         categories.extend(SYSMON.iter().filter(|(e, _)| *e == id).map(|(_, c)| *c));
         if id == "12" {
-            match view.first("EventType").map(|t| t.lower.as_str()) {
+            match view.first("eventtype").map(|t| t.lower) {
                 Some("createkey") => categories.push("registry_add"),
                 Some("deletekey" | "deletevalue") => categories.push("registry_delete"),
                 _ => {}
@@ -257,10 +269,6 @@ fn classify_windows(
                 | "1010"
                 | "1011"
                 | "1012"
-                | "1013"
-                | "1014"
-                | "1015"
-                | "1016"
                 | "1017"
                 | "1018"
                 | "1019"
@@ -276,11 +284,15 @@ fn classify_windows(
 }
 
 fn classify_ecs(src: &mut EventSource, view: &EventView) {
-    let values = |name: &str| view.get(name).map(|v| v.lower.clone()).collect::<Vec<_>>();
+    let values = |name: &str| {
+        view.get(name)
+            .map(|v| v.lower.to_owned())
+            .collect::<Vec<_>>()
+    };
     let categories = values("event.category");
     let types = values("event.type");
-    let dataset = view.first("event.dataset").map(|v| v.lower.clone());
-    let module = view.first("event.module").map(|v| v.lower.clone());
+    let dataset = view.first("event.dataset").map(|v| v.lower.to_owned());
+    let module = view.first("event.module").map(|v| v.lower.to_owned());
     for p in values("host.os.type")
         .into_iter()
         .chain(values("host.os.family"))
@@ -380,6 +392,30 @@ mod tests {
         let sec = source(json!({"Event": {"System": {"Channel": "Security", "EventID": 4624}}}));
         assert!(ls(Some("windows"), None, Some("security")).applies_to(&sec));
         assert!(!ls(Some("windows"), None, Some("system")).applies_to(&sec));
+    }
+
+    #[test]
+    fn channels_the_oracle_checked() {
+        let iis = source(
+            json!({"Event": {"System": {"Channel": "Microsoft-IIS-Configuration/Operational", "EventID": 29}}}),
+        );
+        assert!(ls(Some("windows"), None, Some("iis-configuration")).applies_to(&iis));
+        let sb = source(
+            json!({"Event": {"System": {"Channel": "Microsoft-ServiceBus-Client/Operational", "EventID": 1}}}),
+        );
+        assert!(ls(Some("windows"), None, Some("microsoft-servicebus-client")).applies_to(&sb));
+        let av = |id: u32| {
+            source(
+                json!({"Event": {"System": {"Channel": "Microsoft-Windows-Windows Defender/Operational", "EventID": id}}}),
+            )
+        };
+        let antivirus = ls(Some("windows"), Some("antivirus"), None);
+        assert!(antivirus.applies_to(&av(1116)));
+        assert!(antivirus.applies_to(&av(1006)));
+        assert!(
+            !antivirus.applies_to(&av(1013)),
+            "1013-1016 are not detections"
+        );
     }
 
     #[test]

@@ -89,3 +89,31 @@ pub const CATEGORY_ALIASES: &[(&str, &str, &str)] = &[
     ("antivirus", "ThreatName", "Signature"),
     ("antivirus", "Path", "Filename"),
 ];
+
+/// [`ECS_TO_SIGMA`] with both names lowered (the view's keys are lowercase).
+pub fn ecs_to_sigma_lowered() -> &'static [(String, String)] {
+    static LOWERED: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    LOWERED.get_or_init(|| {
+        ECS_TO_SIGMA
+            .iter()
+            .map(|(a, b)| (a.to_ascii_lowercase(), b.to_ascii_lowercase()))
+            .collect()
+    })
+}
+
+/// [`CATEGORY_ALIASES`] with the field names lowered.
+pub fn category_aliases_lowered() -> &'static [(String, String, String)] {
+    static LOWERED: std::sync::OnceLock<Vec<(String, String, String)>> = std::sync::OnceLock::new();
+    LOWERED.get_or_init(|| {
+        CATEGORY_ALIASES
+            .iter()
+            .map(|(c, a, b)| {
+                (
+                    c.to_string(),
+                    a.to_ascii_lowercase(),
+                    b.to_ascii_lowercase(),
+                )
+            })
+            .collect()
+    })
+}

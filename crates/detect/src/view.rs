@@ -14,28 +14,28 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
+/// Field names come from events (outside data) but the table lives for one event; a
+/// fast seeded hasher is enough.
+type Names = HashMap<String, Vec<u32>, foldhash::fast::RandomState>;
+
 /// One value of one field, as written and ASCII-lowercased.
-#[derive(Clone, Debug)]
-pub struct FieldValue {
-    pub raw: String,
-    pub lower: String,
+#[derive(Clone, Copy, Debug)]
+pub struct FieldValue<'a> {
+    pub raw: &'a str,
+    pub lower: &'a str,
 }
 
-impl FieldValue {
-    fn new(raw: String) -> Self {
-        let lower = raw.to_ascii_lowercase();
-        Self { raw, lower }
-    }
-}
-
-/// Values are stored once; names point at them, so aliases cost no copies.
+/// Values are stored once, as byte ranges into two buffers (as written, and lowered:
+/// ASCII lowering keeps byte offsets); names point at them, so aliases cost no copies
+/// and a value costs no allocation of its own.
 #[derive(Debug, Default)]
 pub struct EventView {
-    values: Vec<FieldValue>,
-    /// Lowercased field name → indexes into `values`.
-    names: HashMap<String, Vec<u32>>,
+    spans: Vec<(u32, u32)>,
+    /// Lowercased field name → indexes into `spans`.
+    names: Names,
     pub source: EventSource,
     pub time: Option<DateTime<Utc>>,
+    raw_text: String,
     /// Every value, lowered, separated by NUL: what the literal prefilter scans.
     haystack: String,
 }
@@ -43,6 +43,10 @@ pub struct EventView {
 /// Deeper nesting than this is not indexed: no rule addresses it and hostile input
 /// must not cost unbounded work.
 const MAX_DEPTH: usize = 16;
+
+/// Values longer than this are indexed cut to it: no rule needs more, and a hostile
+/// multi-megabyte field must not multiply the prefilter's work.
+const MAX_VALUE_BYTES: usize = 64 * 1024;
 
 impl EventView {
     /// Builds the view of a JSON event of either shape.
@@ -61,56 +65,85 @@ impl EventView {
         view
     }
 
-    fn push(&mut self, value: String) -> u32 {
-        let v = FieldValue::new(value);
+    fn push(&mut self, value: &str) -> u32 {
+        let mut end = value.len().min(MAX_VALUE_BYTES);
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        let value = &value[..end];
         if !self.haystack.is_empty() {
             self.haystack.push('\0');
+            self.raw_text.push('\0');
         }
-        self.haystack.push_str(&v.lower);
-        self.values.push(v);
-        (self.values.len() - 1) as u32
+        let start = self.haystack.len();
+        self.raw_text.push_str(value);
+        self.haystack.push_str(value);
+        self.haystack[start..].make_ascii_lowercase();
+        self.spans.push((start as u32, self.haystack.len() as u32));
+        (self.spans.len() - 1) as u32
+    }
+
+    fn value(&self, i: u32) -> Option<FieldValue<'_>> {
+        let &(a, b) = self.spans.get(i as usize)?;
+        let (a, b) = (a as usize, b as usize);
+        Some(FieldValue {
+            raw: self.raw_text.get(a..b)?,
+            lower: self.haystack.get(a..b)?,
+        })
+    }
+
+    /// `key` must be lowercase.
+    fn name_lowered(&mut self, key: &str, index: u32) {
+        match self.names.get_mut(key) {
+            Some(slot) => {
+                if !slot.contains(&index) {
+                    slot.push(index);
+                }
+            }
+            None => {
+                self.names.insert(key.to_owned(), vec![index]);
+            }
+        }
     }
 
     fn name(&mut self, name: &str, index: u32) {
-        let key = name.to_ascii_lowercase();
-        let slot = self.names.entry(key).or_default();
-        if !slot.contains(&index) {
-            slot.push(index);
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.name_lowered(&name.to_ascii_lowercase(), index);
+        } else {
+            self.name_lowered(name, index);
         }
     }
 
     /// Adds `value` under `name` (arrays become several values; objects are skipped).
-    fn add(&mut self, name: &str, value: &Value) -> Vec<u32> {
-        let mut added = Vec::new();
+    fn add(&mut self, name: &str, value: &Value) {
         match value {
             Value::Array(items) => {
                 for item in items {
-                    if let Some(s) = scalar_text(item) {
-                        let i = self.push(s);
-                        self.name(name, i);
-                        added.push(i);
-                    }
+                    self.add_scalar(name, item);
                 }
             }
-            other => {
-                if let Some(s) = scalar_text(other) {
-                    let i = self.push(s);
-                    self.name(name, i);
-                    added.push(i);
-                }
-            }
+            other => self.add_scalar(name, other),
         }
-        added
+    }
+
+    fn add_scalar(&mut self, name: &str, value: &Value) {
+        let i = match value {
+            Value::String(s) => self.push(s),
+            Value::Number(n) => self.push(&n.to_string()),
+            Value::Bool(b) => self.push(if *b { "true" } else { "false" }),
+            _ => return,
+        };
+        self.name(name, i);
     }
 
     /// Gives the values already under `from` the extra name `to`, unless `to` has values.
+    /// `from` and `to` must already be lowercase.
     pub(crate) fn alias(&mut self, from: &str, to: &str) {
-        let to_key = to.to_ascii_lowercase();
-        if self.names.contains_key(&to_key) {
+        if self.names.contains_key(to) {
             return;
         }
-        if let Some(indexes) = self.names.get(&from.to_ascii_lowercase()).cloned() {
-            self.names.insert(to_key, indexes);
+        if let Some(indexes) = self.names.get(from).cloned() {
+            self.names.insert(to.to_owned(), indexes);
         }
     }
 
@@ -136,7 +169,7 @@ impl EventView {
         }
         if let Some(time) = self
             .first("TimeCreated_SystemTime")
-            .and_then(|t| parse_time(&t.raw))
+            .and_then(|t| parse_time(t.raw))
         {
             self.time = Some(time);
         }
@@ -209,7 +242,7 @@ impl EventView {
     fn index_ecs(&mut self, doc: &Map<String, Value>) {
         let mut path = String::new();
         self.walk(doc, &mut path, 0);
-        if let Some(t) = self.first("@timestamp").and_then(|t| parse_time(&t.raw)) {
+        if let Some(t) = self.first("@timestamp").and_then(|t| parse_time(t.raw)) {
             self.time = Some(t);
         }
         // Windows events normalised by the parser library keep Sigma's names here.
@@ -225,7 +258,7 @@ impl EventView {
             let leaf: String = leaf.chars().filter(|c| !c.is_whitespace()).collect();
             self.names.entry(leaf).or_insert(indexes);
         }
-        for (ecs, sigma) in mapping::ECS_TO_SIGMA {
+        for (ecs, sigma) in mapping::ecs_to_sigma_lowered() {
             self.alias(ecs, sigma);
         }
     }
@@ -253,7 +286,7 @@ impl EventView {
 
     /// Log-source specific renames (Security 4688 `NewProcessName` is Sigma's `Image`).
     fn apply_category_aliases(&mut self) {
-        for (category, from, to) in mapping::CATEGORY_ALIASES {
+        for (category, from, to) in mapping::category_aliases_lowered() {
             if self.source.categories.iter().any(|c| c == category) {
                 self.alias(from, to);
             }
@@ -261,7 +294,7 @@ impl EventView {
     }
 
     /// Values of a field, by Sigma name or dotted path (case-insensitive).
-    pub fn get(&self, name: &str) -> impl Iterator<Item = &FieldValue> {
+    pub fn get(&self, name: &str) -> impl Iterator<Item = FieldValue<'_>> {
         let key = if name.bytes().any(|b| b.is_ascii_uppercase()) {
             std::borrow::Cow::Owned(name.to_ascii_lowercase())
         } else {
@@ -271,10 +304,10 @@ impl EventView {
             .get(key.as_ref())
             .into_iter()
             .flatten()
-            .filter_map(|&i| self.values.get(i as usize))
+            .filter_map(|&i| self.value(i))
     }
 
-    pub fn first(&self, name: &str) -> Option<&FieldValue> {
+    pub fn first(&self, name: &str) -> Option<FieldValue<'_>> {
         self.get(name).next()
     }
 
@@ -283,21 +316,12 @@ impl EventView {
     }
 
     /// Every value of the event (keyword searches look at all of them).
-    pub fn values(&self) -> &[FieldValue] {
-        &self.values
+    pub fn values(&self) -> impl Iterator<Item = FieldValue<'_>> {
+        (0..self.spans.len() as u32).filter_map(|i| self.value(i))
     }
 
     pub fn haystack(&self) -> &str {
         &self.haystack
-    }
-}
-
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 
@@ -319,7 +343,7 @@ mod tests {
     }
 
     fn vals(v: &EventView, name: &str) -> Vec<String> {
-        v.get(name).map(|f| f.raw.clone()).collect()
+        v.get(name).map(|f| f.raw.to_owned()).collect()
     }
 
     #[test]
@@ -380,6 +404,6 @@ mod tests {
             deep = json!({ "a": deep });
         }
         let v = view(json!({ "root": deep }));
-        assert!(v.values().is_empty());
+        assert_eq!(v.values().count(), 0);
     }
 }

@@ -17,7 +17,28 @@ pub struct SiteConfig {
     pub store: StoreSection,
     pub parsers: ParsersSection,
     pub detect: DetectSection,
+    pub intel: IntelSection,
+    /// Behaviour models and their thresholds (docs/behaviour.md).
+    pub behaviour: steward_behaviour::BehaviourConfig,
     pub profiles: Vec<DeviceProfile>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntelSection {
+    /// Indicator feeds (STIX 2.1, MISP, CSV/plain lists; docs/intel.md).
+    pub feeds: Vec<steward_intel::FeedConfig>,
+    /// How often (seconds) feed files are checked for changes and reloaded; 0: never.
+    pub reload_secs: u64,
+}
+
+impl Default for IntelSection {
+    fn default() -> Self {
+        Self {
+            feeds: Vec::new(),
+            reload_secs: 60,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

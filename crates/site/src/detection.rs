@@ -6,7 +6,7 @@
 //! is bounded in events, and when the worker falls that far behind, further events skip
 //! detection and are counted (`steward_detect_skipped_events_total`), never silently.
 
-use crate::config::DetectSection;
+use crate::config::{DetectSection, IntelSection};
 use anyhow::{Context, Result};
 use chrono::{Duration as ChronoDuration, Utc};
 use serde_json::{json, Value};
@@ -34,6 +34,9 @@ pub struct DetectStats {
     pub reloads: AtomicU64,
     pub queue_events: AtomicUsize,
     pub correlation_evictions: AtomicU64,
+    pub indicators: AtomicU64,
+    pub intel_feeds_failed: AtomicU64,
+    pub behaviour_evictions: AtomicU64,
     pub store_errors: AtomicU64,
     /// From the event's hand-over to the alert's commit.
     pub latency: LatencyHistogram,
@@ -87,12 +90,20 @@ pub struct DetectionService {
 }
 
 impl DetectionService {
-    pub fn start(config: &DetectSection, data: &std::path::Path, queue: WriteQueue) -> Result<Self> {
-        let alerts = Arc::new(
-            AlertStore::open(&data.join("alerts.db")).context("opening the alert store")?,
-        );
+    pub fn start(
+        config: &DetectSection,
+        intel: &IntelSection,
+        behaviour: &steward_behaviour::BehaviourConfig,
+        data: &std::path::Path,
+        queue: WriteQueue,
+    ) -> Result<Self> {
+        let behaviours = steward_behaviour::Behaviours::new(behaviour.clone())
+            .map_err(|e| anyhow::anyhow!("[behaviour]: {e}"))?;
+        let alerts =
+            Arc::new(AlertStore::open(&data.join("alerts.db")).context("opening the alert store")?);
         let stats = Arc::new(DetectStats::default());
         let rules = load_rules(config, &stats);
+        let indicators = load_intel(intel, &stats);
         let (tx, rx) = channel();
         let tap = Arc::new(Tap {
             tx: Mutex::new(tx),
@@ -105,6 +116,11 @@ impl DetectionService {
             detector: Detector::new(Arc::new(rules), limits(config)),
             fingerprint: fingerprint(&config.rules),
             last_check: Instant::now(),
+            intel_config: intel.clone(),
+            indicators,
+            intel_fingerprint: fingerprint(&feed_paths(intel)),
+            intel_check: Instant::now(),
+            behaviours,
             alerts: alerts.clone(),
             queue,
             stats: stats.clone(),
@@ -165,10 +181,13 @@ fn load_rules(config: &DetectSection, stats: &DetectStats) -> RuleSet {
         seconds = started.elapsed().as_secs_f64(),
         "detection rules loaded"
     );
+    stats.rules_loaded.store(
+        (rules.rules.len() + rules.correlations.len()) as u64,
+        Ordering::Relaxed,
+    );
     stats
-        .rules_loaded
-        .store((rules.rules.len() + rules.correlations.len()) as u64, Ordering::Relaxed);
-    stats.rules_failed.store(rules.errors.len() as u64, Ordering::Relaxed);
+        .rules_failed
+        .store(rules.errors.len() as u64, Ordering::Relaxed);
     rules
 }
 
@@ -189,7 +208,46 @@ fn fingerprint(paths: &[PathBuf]) -> (usize, u64, Option<SystemTime>) {
     (files.len(), size, newest)
 }
 
+fn feed_paths(intel: &IntelSection) -> Vec<PathBuf> {
+    intel
+        .feeds
+        .iter()
+        .filter(|f| f.enabled)
+        .map(|f| f.path.clone())
+        .collect()
+}
+
+fn load_intel(intel: &IntelSection, stats: &DetectStats) -> Arc<steward_intel::IndicatorSet> {
+    let started = Instant::now();
+    let (set, outcomes) = steward_intel::load_feeds(&intel.feeds, Utc::now());
+    let mut failed = 0;
+    for o in &outcomes {
+        match &o.result {
+            Ok(report) => tracing::info!(feed = %o.name, ?report, "intel feed loaded"),
+            Err(e) => {
+                failed += 1;
+                tracing::warn!(feed = %o.name, error = %e, "intel feed not loaded");
+            }
+        }
+    }
+    if !intel.feeds.is_empty() {
+        tracing::info!(
+            indicators = set.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "indicators loaded"
+        );
+    }
+    stats.indicators.store(set.len() as u64, Ordering::Relaxed);
+    stats.intel_feeds_failed.store(failed, Ordering::Relaxed);
+    Arc::new(set)
+}
+
 struct Worker {
+    intel_config: IntelSection,
+    indicators: Arc<steward_intel::IndicatorSet>,
+    intel_fingerprint: (usize, u64, Option<SystemTime>),
+    intel_check: Instant,
+    behaviours: steward_behaviour::Behaviours,
     config: DetectSection,
     detector: Detector,
     fingerprint: (usize, u64, Option<SystemTime>),
@@ -221,6 +279,7 @@ impl Worker {
     }
 
     fn maybe_reload(&mut self) {
+        self.maybe_reload_intel();
         if self.config.reload_secs == 0
             || self.last_check.elapsed() < Duration::from_secs(self.config.reload_secs)
         {
@@ -237,18 +296,48 @@ impl Worker {
         self.stats.reloads.fetch_add(1, Ordering::Relaxed);
     }
 
+    fn maybe_reload_intel(&mut self) {
+        let every = self.intel_config.reload_secs;
+        if every == 0 || self.intel_check.elapsed() < Duration::from_secs(every) {
+            return;
+        }
+        self.intel_check = Instant::now();
+        let now = fingerprint(&feed_paths(&self.intel_config));
+        if now == self.intel_fingerprint {
+            return;
+        }
+        self.intel_fingerprint = now;
+        // Loading builds a new set while the old one keeps matching.
+        self.indicators = load_intel(&self.intel_config, &self.stats);
+        self.stats.reloads.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn process(&mut self, batch: Batch) {
         let n = batch.events.len();
         let now = Utc::now();
         let mut detections = Vec::new();
         for event in &batch.events {
             detections.extend(self.detector.process(event.as_object(), now));
+            for hit in self.indicators.match_event(event, now) {
+                detections.push(steward_intel::to_detection(&hit, event));
+            }
+            detections.extend(self.behaviours.observe_at(event, now));
         }
+        self.stats.behaviour_evictions.store(
+            self.behaviours
+                .stats()
+                .models
+                .iter()
+                .map(|m| m.evictions)
+                .sum(),
+            Ordering::Relaxed,
+        );
         self.stats.events.fetch_add(n as u64, Ordering::Relaxed);
         self.stats.queue_events.fetch_sub(n, Ordering::AcqRel);
-        self.stats
-            .correlation_evictions
-            .store(self.detector.stats().correlation_evictions, Ordering::Relaxed);
+        self.stats.correlation_evictions.store(
+            self.detector.stats().correlation_evictions,
+            Ordering::Relaxed,
+        );
         if detections.is_empty() {
             return;
         }

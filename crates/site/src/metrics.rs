@@ -214,25 +214,73 @@ pub fn render_text(state: &Shared) -> String {
 }
 
 fn render_detection(f: &mut Family<'_>, d: &crate::detection::DetectStats) {
-    let counters: [(&str, &str, &str, &AtomicU64); 10] = [
-        ("steward_detect_events_total", "counter", "Events run through detection.", &d.events),
+    let counters: [(&str, &str, &str, &AtomicU64); 13] = [
+        (
+            "steward_intel_indicators",
+            "gauge",
+            "Indicators loaded from the intel feeds.",
+            &d.indicators,
+        ),
+        (
+            "steward_intel_feeds_failed",
+            "gauge",
+            "Intel feeds that did not load at the last (re)load.",
+            &d.intel_feeds_failed,
+        ),
+        (
+            "steward_behaviour_evictions_total",
+            "counter",
+            "Keys behaviour models evicted at their caps.",
+            &d.behaviour_evictions,
+        ),
+        (
+            "steward_detect_events_total",
+            "counter",
+            "Events run through detection.",
+            &d.events,
+        ),
         (
             "steward_detect_skipped_events_total",
             "counter",
             "Events that skipped detection because its queue was full.",
             &d.skipped,
         ),
-        ("steward_detect_detections_total", "counter", "Detections raised.", &d.detections),
-        ("steward_detect_alerts_opened_total", "counter", "New alerts.", &d.alerts_opened),
+        (
+            "steward_detect_detections_total",
+            "counter",
+            "Detections raised.",
+            &d.detections,
+        ),
+        (
+            "steward_detect_alerts_opened_total",
+            "counter",
+            "New alerts.",
+            &d.alerts_opened,
+        ),
         (
             "steward_detect_alerts_updated_total",
             "counter",
             "Detections folded into an open alert.",
             &d.alerts_updated,
         ),
-        ("steward_detect_rules_loaded", "gauge", "Rules and correlations loaded.", &d.rules_loaded),
-        ("steward_detect_rules_failed", "gauge", "Rule documents that did not load.", &d.rules_failed),
-        ("steward_detect_reloads_total", "counter", "Rule reloads after file changes.", &d.reloads),
+        (
+            "steward_detect_rules_loaded",
+            "gauge",
+            "Rules and correlations loaded.",
+            &d.rules_loaded,
+        ),
+        (
+            "steward_detect_rules_failed",
+            "gauge",
+            "Rule documents that did not load.",
+            &d.rules_failed,
+        ),
+        (
+            "steward_detect_reloads_total",
+            "counter",
+            "Rule reloads after file changes.",
+            &d.reloads,
+        ),
         (
             "steward_detect_correlation_evictions_total",
             "counter",

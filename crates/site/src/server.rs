@@ -116,7 +116,13 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
     )?;
     let stats = Arc::new(IngestStats::default());
     let detection = if config.detect.enabled {
-        Some(DetectionService::start(&config.detect, &data, queue.clone())?)
+        Some(DetectionService::start(
+            &config.detect,
+            &config.intel,
+            &config.behaviour,
+            &data,
+            queue.clone(),
+        )?)
     } else {
         None
     };

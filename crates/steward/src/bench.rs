@@ -30,6 +30,12 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             queries,
             data,
         } => search(events, queries, data),
+        BenchWhat::Detect {
+            rules,
+            regression,
+            events,
+            probes,
+        } => crate::bench_detect::run(rules, regression, events, probes),
     }?;
     println!("peak RSS: {:.1} MiB", peak_rss_kib() as f64 / 1024.0);
     Ok(ExitCode::SUCCESS)
@@ -336,7 +342,7 @@ async fn wait_stored(site: &steward_site::RunningSite, n: u64) {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

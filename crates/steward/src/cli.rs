@@ -208,6 +208,23 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 4)]
         connections: usize,
     },
+    /// Detection: rule compile time and memory, events/s per core with the whole rule
+    /// tree, and event→alert latency in a running site.
+    Detect {
+        /// Rule directories (default: $STEWARD_CORPUS/sigma/rules).
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        /// Sigma regression cases whose events are replayed (default:
+        /// $STEWARD_CORPUS/sigma/regression).
+        #[arg(long, value_name = "DIR")]
+        regression: Option<PathBuf>,
+        /// Events per throughput run.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Latency probes.
+        #[arg(long, default_value_t = 200)]
+        probes: usize,
+    },
     /// Search latency over a store filled with synthetic events.
     Search {
         /// Events to store before measuring.

@@ -19,7 +19,7 @@ pub fn run(args: DetectArgs) -> Result<ExitCode> {
     let load_time = started.elapsed();
     report_load(&rules, load_time.as_secs_f64());
     if args.errors {
-        for e in &rules.errors {
+        for e in rules.errors.iter().chain(&rules.unconfigured) {
             println!("{e}");
         }
         for w in &rules.warnings {
@@ -105,7 +105,7 @@ fn display_paths(paths: &[PathBuf]) -> String {
 pub fn report_load(rules: &RuleSet, seconds: f64) {
     let unsupported = rules.unsupported().count();
     eprintln!(
-        "loaded {} rules and {} correlations from {} files in {:.2}s; {} not loaded ({} unsupported, {} invalid); {} warnings{}",
+        "loaded {} rules and {} correlations from {} files in {:.2}s; {} not loaded ({} unsupported, {} invalid); {} waiting for placeholder values; {} warnings{}",
         rules.rules.len(),
         rules.correlations.len(),
         rules.files,
@@ -113,8 +113,9 @@ pub fn report_load(rules: &RuleSet, seconds: f64) {
         rules.errors.len(),
         unsupported,
         rules.errors.len() - unsupported,
+        rules.unconfigured.len(),
         rules.warnings.len(),
-        if rules.errors.is_empty() { "" } else { " (see --errors)" }
+        if rules.errors.is_empty() && rules.unconfigured.is_empty() { "" } else { " (see --errors)" }
     );
 }
 
@@ -145,6 +146,9 @@ fn load_placeholders(path: Option<&Path>) -> Result<Placeholders> {
     Ok(out)
 }
 
+/// Receives each event read from an input with its 0-based position.
+pub type EmitEvent<'a> = dyn FnMut(usize, &Map<String, Value>) -> Result<()> + 'a;
+
 fn is_evtx(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("evtx"))
@@ -152,10 +156,7 @@ fn is_evtx(path: &Path) -> bool {
 
 /// Reads NDJSON or concatenated (pretty-printed) JSON objects. A record that is not
 /// JSON is skipped up to the next line and counted; the rest are still read.
-pub fn read_json_stream(
-    input: &Path,
-    emit: &mut dyn FnMut(usize, &Map<String, Value>) -> Result<()>,
-) -> Result<u64> {
+pub fn read_json_stream(input: &Path, emit: &mut EmitEvent<'_>) -> Result<u64> {
     let mut bytes = Vec::new();
     if input == Path::new("-") {
         std::io::stdin().read_to_end(&mut bytes)?;
@@ -204,10 +205,7 @@ pub fn read_json_stream(
     Ok(bad)
 }
 
-pub fn read_evtx_file(
-    input: &Path,
-    emit: &mut dyn FnMut(usize, &Map<String, Value>) -> Result<()>,
-) -> Result<u64> {
+pub fn read_evtx_file(input: &Path, emit: &mut EmitEvent<'_>) -> Result<u64> {
     let mut parser = evtx::EvtxParser::from_path(input)
         .with_context(|| format!("opening {}", input.display()))?;
     let mut bad = 0u64;

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_detect;
 mod cli;
 mod demo;
 mod detect;

@@ -141,7 +141,12 @@ fn alerts_from_rules_correlations_and_reloads() {
         &[
             sysmon_process(r"C:\Windows\System32\whoami.exe", r"corp\alice", "ws01", 1),
             sysmon_process(r"C:\Windows\System32\whoami.exe", r"corp\alice", "ws01", 2),
-            sysmon_process(r"C:\Windows\System32\whoami.exe", r"NT AUTHORITY\SYSTEM", "ws01", 3),
+            sysmon_process(
+                r"C:\Windows\System32\whoami.exe",
+                r"NT AUTHORITY\SYSTEM",
+                "ws01",
+                3,
+            ),
             sysmon_process(r"C:\Windows\notepad.exe", r"corp\alice", "ws01", 4),
         ],
     );
@@ -149,12 +154,19 @@ fn alerts_from_rules_correlations_and_reloads() {
     assert_eq!(got.len(), 1, "{got:?}");
     let a = &got[0];
     assert_eq!(a["title"], "Test Whoami Discovery");
-    assert_eq!(a["author"], "Steward tests", "DRL 1.1: alerts keep the rule's author");
+    assert_eq!(
+        a["author"], "Steward tests",
+        "DRL 1.1: alerts keep the rule's author"
+    );
     assert_eq!(a["level"], "medium");
     assert_eq!(a["source"], "sigma");
     assert_eq!(a["entities"]["host"], "ws01");
     assert_eq!(a["entities"]["user"], r"corp\alice");
-    assert!(a["tags"].as_array().unwrap().iter().any(|t| t == "attack.t1033"));
+    assert!(a["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "attack.t1033"));
     // The second sighting folds into the first alert (same batch, committed together).
     let deadline = Instant::now() + Duration::from_secs(10);
     while alerts(&site, "rule_id=00000000-0000-4000-8000-000000000001")[0]["count"] != 2 {
@@ -184,11 +196,29 @@ fn alerts_from_rules_correlations_and_reloads() {
     // Filters and errors.
     assert!(alerts(&site, "level=critical").is_empty());
     assert_eq!(alerts(&site, "level=high").len(), 1);
-    assert_eq!(alerts(&site, &format!("entity={}", encode("ws01"))).len(), 1);
-    assert_eq!(get(site.http, "/api/v1/alerts?level=severe", Some(TOKEN)).unwrap().0, 400);
-    assert_eq!(get(site.http, "/api/v1/alerts?bogus=1", Some(TOKEN)).unwrap().0, 400);
+    assert_eq!(
+        alerts(&site, &format!("entity={}", encode("ws01"))).len(),
+        1
+    );
+    assert_eq!(
+        get(site.http, "/api/v1/alerts?level=severe", Some(TOKEN))
+            .unwrap()
+            .0,
+        400
+    );
+    assert_eq!(
+        get(site.http, "/api/v1/alerts?bogus=1", Some(TOKEN))
+            .unwrap()
+            .0,
+        400
+    );
     assert_eq!(get(site.http, "/api/v1/alerts", None).unwrap().0, 401);
-    assert_eq!(get(site.http, "/api/v1/alerts/999999", Some(TOKEN)).unwrap().0, 404);
+    assert_eq!(
+        get(site.http, "/api/v1/alerts/999999", Some(TOKEN))
+            .unwrap()
+            .0,
+        404
+    );
     let id = a["id"].as_i64().unwrap();
     let (st, one) = get(site.http, &format!("/api/v1/alerts/{id}"), Some(TOKEN)).unwrap();
     assert_eq!(st, 200);
@@ -196,7 +226,10 @@ fn alerts_from_rules_correlations_and_reloads() {
 
     // Alerts are events too.
     assert!(site.wait_for("event.kind:alert", 2, Duration::from_secs(10)) >= 2);
-    let found = site.search("event.kind:alert AND rule.id:00000000-0000-4000-8000-000000000003", 5);
+    let found = site.search(
+        "event.kind:alert AND rule.id:00000000-0000-4000-8000-000000000003",
+        5,
+    );
     assert_eq!(found.len(), 1);
 
     // A new rule file is picked up without a restart.
@@ -214,8 +247,14 @@ fn alerts_from_rules_correlations_and_reloads() {
         assert!(Instant::now() < deadline, "rules were not reloaded");
         std::thread::sleep(Duration::from_millis(200));
     }
-    ingest(&site, &[sysmon_process(&format!(r"C:\{run}.exe"), "x", "ws02", 20)]);
-    assert_eq!(wait_alerts(&site, "rule_id=00000000-0000-4000-8000-000000000004", 1).len(), 1);
+    ingest(
+        &site,
+        &[sysmon_process(&format!(r"C:\{run}.exe"), "x", "ws02", 20)],
+    );
+    assert_eq!(
+        wait_alerts(&site, "rule_id=00000000-0000-4000-8000-000000000004", 1).len(),
+        1
+    );
     assert!(site.metric("steward_detect_alert_latency_seconds_count") >= 4.0);
 }
 
@@ -223,11 +262,15 @@ fn alerts_from_rules_correlations_and_reloads() {
 /// rules raises an alert for its case's rule.
 #[test]
 fn sigmahq_tree_live_on_regression_events() {
-    let corpus = std::env::var("STEWARD_CORPUS").unwrap_or_else(|_| "../../../shared/corpus".into());
+    let corpus =
+        std::env::var("STEWARD_CORPUS").unwrap_or_else(|_| "../../../shared/corpus".into());
     let sigma = Path::new(&corpus).join("sigma");
     let cases = sigma.join("regression/cases.tsv");
     if !cases.is_file() {
-        eprintln!("SKIP: no Sigma corpus at {} (set STEWARD_CORPUS)", sigma.display());
+        eprintln!(
+            "SKIP: no Sigma corpus at {} (set STEWARD_CORPUS)",
+            sigma.display()
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -276,5 +319,80 @@ fn sigmahq_tree_live_on_regression_events() {
         std::thread::sleep(Duration::from_millis(250));
     }
     let missing: Vec<_> = expected.difference(&seen).collect();
-    assert!(missing.is_empty(), "case rules without an alert: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "case rules without an alert: {missing:?}"
+    );
+}
+
+/// Indicators and behaviour models run on the same live events: a feed file's IP in an
+/// event raises an indicator alert; SSH password guessing from one source raises the
+/// behaviour model's alert and the built-in correlation's.
+#[test]
+fn indicators_and_behaviour_models_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("bad-ips.txt");
+    std::fs::write(&feed, "# test feed\n198.51.100.66\n203.0.113.0/24\n").unwrap();
+    let config = dir.path().join("site.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[intel.feeds]]\nname = \"test-feed\"\npath = {:?}\nconfidence = 90\n\n\
+             [behaviour.brute_force]\nfailures = 5\n",
+            feed.display().to_string()
+        ),
+    )
+    .unwrap();
+    let site = Site::new(&dir.path().join("data"))
+        .with_args(&["--config", config.to_str().unwrap()])
+        .start();
+    assert_eq!(site.metric("steward_intel_indicators"), 2.0);
+
+    let flow = json!({"@timestamp": chrono::Utc::now().to_rfc3339(), "event": {"category": ["network"]},
+        "source": {"ip": "10.1.2.3"}, "destination": {"ip": "198.51.100.66", "port": 443}});
+    ingest(&site, &[flow]);
+    let hits = wait_alerts(&site, "source=indicator", 1);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["entities"]["destination_ip"], "198.51.100.66");
+    assert_eq!(hits[0]["level"], "high");
+
+    let now = chrono::Utc::now();
+    let mut lines = String::new();
+    for i in 0..12 {
+        lines.push_str(&format!(
+            "<38>{} web01 sshd[{}]: Failed password for root from 203.0.113.7 port {} ssh2\n",
+            now.format("%b %e %H:%M:%S"),
+            100 + i,
+            40000 + i
+        ));
+    }
+    lines.push_str(&format!(
+        "<38>{} web01 sshd[200]: Accepted password for root from 203.0.113.7 port 41000 ssh2\n",
+        now.format("%b %e %H:%M:%S")
+    ));
+    let (st, _) = post(
+        site.http,
+        "/api/v1/ingest",
+        Some(TOKEN),
+        "text/plain",
+        lines.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(st, 200);
+    let behaviour = wait_alerts(&site, "source=behaviour", 2);
+    let ids: Vec<&str> = behaviour
+        .iter()
+        .filter_map(|a| a["rule_id"].as_str())
+        .collect();
+    assert!(ids.contains(&"behaviour.brute_force"), "{behaviour:?}");
+    let corr = wait_alerts(&site, "source=correlation", 1);
+    assert_eq!(corr.len(), 1, "{corr:?}");
+    assert_eq!(corr[0]["title"], "SSH Password Guessing From One Source");
+    assert_eq!(corr[0]["details"]["group"]["source.ip"], "203.0.113.7");
+    // The attacker's address is also in the feed (203.0.113.0/24).
+    assert!(!alerts(
+        &site,
+        &format!("source=indicator&entity={}", encode("203.0.113.7"))
+    )
+    .is_empty());
 }

@@ -92,8 +92,15 @@ fn source_from(s: &str) -> DetectionSource {
 pub fn dedupe_key(d: &Detection) -> String {
     let e = &d.entities;
     let part = |o: &Option<String>| o.as_deref().unwrap_or("").to_owned();
+    // Behaviour models name the kind of finding (brute-force attempt vs. success) in
+    // `details.variant`: a success must not fold into the attempts' alert.
+    let variant = d
+        .details
+        .get("variant")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        "{}\u{1f}{}\u{1f}{variant}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
         d.source.as_str(),
         d.rule_id,
         part(&e.host),
@@ -147,7 +154,11 @@ impl AlertStore {
     }
 
     /// Records detections in one transaction; returns what happened to each.
-    pub fn record(&self, detections: &[Detection], window: Duration) -> Result<Vec<Recorded>, StoreError> {
+    pub fn record(
+        &self,
+        detections: &[Detection],
+        window: Duration,
+    ) -> Result<Vec<Recorded>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let mut out = Vec::with_capacity(detections.len());
@@ -262,7 +273,10 @@ impl AlertStore {
         } else {
             format!(" WHERE {}", clauses.join(" AND "))
         };
-        let sql = format!("{SELECT}{filter} ORDER BY id DESC LIMIT {}", f.limit.clamp(1, 1000));
+        let sql = format!(
+            "{SELECT}{filter} ORDER BY id DESC LIMIT {}",
+            f.limit.clamp(1, 1000)
+        );
         let conn = self.lock();
         let mut stmt = conn.prepare(&sql)?;
         let refs: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
@@ -351,29 +365,54 @@ mod tests {
         let store = AlertStore::open(&dir.path().join("alerts.db")).unwrap();
         let w = Duration::minutes(10);
         let r = store
-            .record(&[detection("a", "h1", 0), detection("a", "h1", 60), detection("a", "h2", 60)], w)
+            .record(
+                &[
+                    detection("a", "h1", 0),
+                    detection("a", "h1", 60),
+                    detection("a", "h2", 60),
+                ],
+                w,
+            )
             .unwrap();
         assert!(matches!(r[0], Recorded::Opened(_)));
-        assert_eq!(r[1], Recorded::Updated(match r[0] {
-            Recorded::Opened(id) => id,
-            _ => unreachable!(),
-        }));
+        assert_eq!(
+            r[1],
+            Recorded::Updated(match r[0] {
+                Recorded::Opened(id) => id,
+                _ => unreachable!(),
+            })
+        );
         assert!(matches!(r[2], Recorded::Opened(_)));
         // Past the window: a new alert.
-        let r = store.record(&[detection("a", "h1", 60 + 11 * 60)], w).unwrap();
+        let r = store
+            .record(&[detection("a", "h1", 60 + 11 * 60)], w)
+            .unwrap();
         assert!(matches!(r[0], Recorded::Opened(_)));
         assert_eq!(store.count().unwrap(), 3);
-        let all = store.list(&AlertFilter { limit: 10, ..AlertFilter::default() }).unwrap();
+        let all = store
+            .list(&AlertFilter {
+                limit: 10,
+                ..AlertFilter::default()
+            })
+            .unwrap();
         assert_eq!(all.len(), 3);
         let first = all.iter().find(|a| a.count == 2).unwrap();
         assert_eq!(first.event_ids, vec!["e0", "e60"]);
         assert_eq!(first.author.as_deref(), Some("someone"));
         let h2 = store
-            .list(&AlertFilter { entity: Some("h2".into()), limit: 10, ..AlertFilter::default() })
+            .list(&AlertFilter {
+                entity: Some("h2".into()),
+                limit: 10,
+                ..AlertFilter::default()
+            })
             .unwrap();
         assert_eq!(h2.len(), 1);
         let crit = store
-            .list(&AlertFilter { min_level: Some(Level::Critical), limit: 10, ..AlertFilter::default() })
+            .list(&AlertFilter {
+                min_level: Some(Level::Critical),
+                limit: 10,
+                ..AlertFilter::default()
+            })
             .unwrap();
         assert!(crit.is_empty());
         assert_eq!(store.get(first.id).unwrap().unwrap().id, first.id);

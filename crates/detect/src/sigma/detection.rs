@@ -272,7 +272,9 @@ fn compile_map(
             Yaml::Sequence(list) => list.clone(),
             other => vec![other.clone()],
         };
-        let field = (!field.is_empty()).then_some(field);
+        // Field names are compared ignoring case; lowering them here keeps the event
+        // side from lowering on every lookup.
+        let field = (!field.is_empty()).then(|| field.to_ascii_lowercase());
         items.push(compile_item(
             field,
             &mods,
@@ -373,7 +375,7 @@ fn compile_item(
             } else {
                 RefKind::Equals
             };
-            tests.push(Test::FieldRef(text, kind));
+            tests.push(Test::FieldRef(text.to_ascii_lowercase(), kind));
             continue;
         }
         let sources = if has(Modifier::Expand) {
@@ -504,10 +506,7 @@ fn search_matches(s: &Search, view: &EventView) -> bool {
 fn item_matches(item: &Item, view: &EventView) -> bool {
     let test = |t: &Test| match &item.field {
         Some(field) => field_test(t, field, view),
-        None => view
-            .values()
-            .iter()
-            .any(|v| value_test(t, &v.raw, &v.lower)),
+        None => view.values().any(|v| value_test(t, v.raw, v.lower)),
     };
     if item.all {
         item.tests.iter().all(test)
@@ -523,12 +522,12 @@ fn field_test(t: &Test, field: &str, view: &EventView) -> bool {
         Test::FieldRef(other, kind) => view.get(field).any(|a| {
             view.get(other).any(|b| match kind {
                 RefKind::Equals => a.lower == b.lower,
-                RefKind::Contains => a.lower.contains(b.lower.as_str()),
-                RefKind::StartsWith => a.lower.starts_with(b.lower.as_str()),
-                RefKind::EndsWith => a.lower.ends_with(b.lower.as_str()),
+                RefKind::Contains => a.lower.contains(b.lower),
+                RefKind::StartsWith => a.lower.starts_with(b.lower),
+                RefKind::EndsWith => a.lower.ends_with(b.lower),
             })
         }),
-        _ => view.get(field).any(|v| value_test(t, &v.raw, &v.lower)),
+        _ => view.get(field).any(|v| value_test(t, v.raw, v.lower)),
     }
 }
 
@@ -546,6 +545,10 @@ fn value_test(t: &Test, raw: &str, lower: &str) -> bool {
         Test::Never | Test::Null | Test::Exists(_) | Test::FieldRef(..) => false,
     }
 }
+
+/// Literals shorter than this occur in nearly every event (a space, `=`, a port number):
+/// anchoring on them costs more prefilter hits than evaluating the rule does.
+const MIN_ANCHOR_BYTES: usize = 3;
 
 /// Literals one of which must occur; `None` = no such guarantee.
 fn cond_literals(c: &Cond, searches: &[Search]) -> Option<Vec<String>> {
@@ -583,7 +586,10 @@ fn item_literals(item: &Item) -> Option<Vec<String>> {
         .tests
         .iter()
         .map(|t| match t {
-            Test::Pattern(p) => p.anchor().filter(|a| !a.is_empty()).map(str::to_owned),
+            Test::Pattern(p) => p
+                .anchor()
+                .filter(|a| a.len() >= MIN_ANCHOR_BYTES)
+                .map(str::to_owned),
             _ => None,
         })
         .collect();

@@ -115,7 +115,7 @@ enum PatternKind {
     Exact(String),
     Prefix(String),
     Suffix(String),
-    Contains(memmem::Finder<'static>),
+    Contains(Box<memmem::Finder<'static>>),
     /// Anything with inner wildcards.
     Glob(Vec<Piece>),
     /// `*` alone: any value, even empty.
@@ -136,9 +136,9 @@ impl Pattern {
             [Piece::Literal(l)] => PatternKind::Exact(fold(l)),
             [Piece::Literal(l), Piece::Star] => PatternKind::Prefix(fold(l)),
             [Piece::Star, Piece::Literal(l)] => PatternKind::Suffix(fold(l)),
-            [Piece::Star, Piece::Literal(l), Piece::Star] => {
-                PatternKind::Contains(memmem::Finder::new(fold(l).as_bytes()).into_owned())
-            }
+            [Piece::Star, Piece::Literal(l), Piece::Star] => PatternKind::Contains(Box::new(
+                memmem::Finder::new(fold(l).as_bytes()).into_owned(),
+            )),
             pieces => PatternKind::Glob(
                 pieces
                     .iter()

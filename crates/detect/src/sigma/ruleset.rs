@@ -57,7 +57,11 @@ pub struct RuleSet {
     automaton: Option<AhoCorasick>,
     /// Automaton pattern → rules that need it.
     pattern_rules: Vec<Vec<u32>>,
+    literals: Vec<String>,
     pub errors: Vec<RuleError>,
+    /// Rules that are valid and supported but not loaded because an `|expand`
+    /// placeholder they use has no configured values.
+    pub unconfigured: Vec<RuleError>,
     /// Non-fatal notes (unresolved placeholders, dangling references).
     pub warnings: Vec<String>,
     pub files: usize,
@@ -173,17 +177,31 @@ impl RuleSet {
         for doc in documents {
             match doc {
                 Document::Rule(rule) => {
+                    // The Sigma specification: a rule whose placeholders cannot be
+                    // resolved must not run. Half of such a rule is an allow-list; run
+                    // without it, it would alert on everything the list should exclude.
+                    if !rule.detection.unresolved_placeholders.is_empty() {
+                        set.unconfigured.push(RuleError {
+                            path: rule.meta.path.clone(),
+                            document: 0,
+                            rule: Some(rule.meta.id.clone()),
+                            unsupported: false,
+                            message: format!(
+                                "needs values for placeholder(s) {} ([detect.placeholders] or --placeholders)",
+                                rule.detection
+                                    .unresolved_placeholders
+                                    .iter()
+                                    .map(|p| format!("%{p}%"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        });
+                        continue;
+                    }
                     let next = logsource_ids.len();
                     let ls = *logsource_ids.entry(rule.logsource.clone()).or_insert(next);
                     if ls == set.logsources.len() {
                         set.logsources.push(rule.logsource.clone());
-                    }
-                    for p in &rule.detection.unresolved_placeholders {
-                        set.warnings.push(format!(
-                            "{} [{}]: placeholder %{p}% has no values configured; its items match nothing",
-                            rule.meta.path.display(),
-                            rule.meta.id
-                        ));
                     }
                     set.rules.push(LoadedRule {
                         rule,
@@ -289,8 +307,18 @@ impl RuleSet {
                 _ => self.unanchored[r.logsource].push(ri as u32),
             }
         }
+        self.literals = patterns.clone();
         self.automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(
+                std::env::var("STEWARD_AC_KIND")
+                    .ok()
+                    .and_then(|k| match k.as_str() {
+                        "dfa" => Some(aho_corasick::AhoCorasickKind::DFA),
+                        "nfa" => Some(aho_corasick::AhoCorasickKind::ContiguousNFA),
+                        _ => None,
+                    }),
+            )
             .build(&patterns)
             .ok();
         if self.automaton.is_none() {
@@ -307,6 +335,19 @@ impl RuleSet {
     /// their log source).
     pub fn unanchored_rules(&self) -> usize {
         self.unanchored.iter().map(Vec::len).sum()
+    }
+
+    /// Every prefilter literal with the number of rules anchored on it.
+    pub fn literal_report(&self) -> Vec<(String, usize)> {
+        let Some(ac) = &self.automaton else {
+            return Vec::new();
+        };
+        let _ = ac;
+        self.literals
+            .iter()
+            .cloned()
+            .zip(self.pattern_rules.iter().map(Vec::len))
+            .collect()
     }
 
     pub fn prefilter_literals(&self) -> usize {

@@ -109,7 +109,10 @@ pub async fn list(
     Ok(Json(json!({ "alerts": alerts, "next_cursor": next })))
 }
 
-pub async fn one(State(state): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn one(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let store = store(&state)?;
     let id: i64 = id
         .parse()
@@ -120,6 +123,10 @@ pub async fn one(State(state): State<Shared>, Path(id): Path<String>) -> Result<
         .map_err(|e| ApiError::unavailable(e.to_string()))?;
     match alert {
         Some(a) => Ok(Json(json!(a))),
-        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no alert {id}"))),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no alert {id}"),
+        )),
     }
 }
