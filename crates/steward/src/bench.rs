@@ -24,7 +24,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         BenchWhat::Ingest {
             events,
             connections,
-        } => ingest(events, connections),
+            no_detect,
+        } => ingest(events, connections, !no_detect),
         BenchWhat::Search {
             events,
             queries,
@@ -232,7 +233,7 @@ fn temp_dir(label: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn ingest(events: usize, connections: usize) -> Result<()> {
+fn ingest(events: usize, connections: usize, detect: bool) -> Result<()> {
     let data = temp_dir("ingest")?;
     let mut config = SiteConfig::default();
     config.site.data = data.clone();
@@ -240,6 +241,15 @@ fn ingest(events: usize, connections: usize) -> Result<()> {
     config.syslog.udp = Listen::Off;
     config.syslog.tls = Listen::Off;
     config.syslog.tcp = Listen::At(SocketAddr::from(([127, 0, 0, 1], 0)));
+    config.detect.enabled = detect;
+    println!(
+        "detection: {}",
+        if detect {
+            "on (built-in rules, behaviour models)"
+        } else {
+            "off"
+        }
+    );
     crate::raise_fd_limit();
     let site_data = data.clone();
     let result = crate::runtime()?.block_on(async move {

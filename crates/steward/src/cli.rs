@@ -207,6 +207,9 @@ pub enum BenchWhat {
         /// Parallel TCP connections.
         #[arg(long, default_value_t = 4)]
         connections: usize,
+        /// Run the site with detection off, to see what detection costs.
+        #[arg(long)]
+        no_detect: bool,
     },
     /// Detection: rule compile time and memory, events/s per core with the whole rule
     /// tree, and event→alert latency in a running site.
