@@ -41,6 +41,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         println!("  API:    http://{http}/api/v1/events?q=sshd  (Authorization: Bearer {token})");
         println!("  try:    curl -s -H 'Authorization: Bearer {token}' 'http://{http}/api/v1/events/top?field=source.ip'");
         println!("  or:     steward search --data {} 'event.action:deny OR \"Failed password\"'", data.display());
+        println!("  alerts: curl -s -H 'Authorization: Bearer {token}' 'http://{http}/api/v1/alerts?level=medium'");
         let generator = tokio::spawn(generate(site.addresses.clone(), token, rate));
         crate::site::wait_for_signal().await;
         generator.abort();

@@ -63,6 +63,16 @@ fn demo_generates_every_format_and_restarts_on_its_data() {
         0,
         "demo traffic must parse cleanly"
     );
+    // The demo's attackers guess SSH passwords: detection turns that into alerts (the
+    // built-in correlation and the brute-force model), searchable as events.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count(http, &token, "event.kind:alert") <= 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        count(http, &token, "event.kind:alert") > 0,
+        "the demo raises alerts"
+    );
     let before = count(http, &token, "");
     let _ = Command::new("kill")
         .arg("-INT")
