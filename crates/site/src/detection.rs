@@ -120,6 +120,7 @@ impl DetectionService {
             indicators,
             intel_fingerprint: fingerprint(&feed_paths(intel)),
             intel_check: Instant::now(),
+            intel_loading: None,
             behaviours,
             alerts: alerts.clone(),
             queue,
@@ -247,6 +248,7 @@ struct Worker {
     indicators: Arc<steward_intel::IndicatorSet>,
     intel_fingerprint: (usize, u64, Option<SystemTime>),
     intel_check: Instant,
+    intel_loading: Option<Receiver<Arc<steward_intel::IndicatorSet>>>,
     behaviours: steward_behaviour::Behaviours,
     config: DetectSection,
     detector: Detector,
@@ -297,6 +299,18 @@ impl Worker {
     }
 
     fn maybe_reload_intel(&mut self) {
+        // A set loaded in the background replaces the old one between batches.
+        if let Some(rx) = &self.intel_loading {
+            match rx.try_recv() {
+                Ok(set) => {
+                    self.indicators = set;
+                    self.intel_loading = None;
+                    self.stats.reloads.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => return,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.intel_loading = None,
+            }
+        }
         let every = self.intel_config.reload_secs;
         if every == 0 || self.intel_check.elapsed() < Duration::from_secs(every) {
             return;
@@ -307,9 +321,20 @@ impl Worker {
             return;
         }
         self.intel_fingerprint = now;
-        // Loading builds a new set while the old one keeps matching.
-        self.indicators = load_intel(&self.intel_config, &self.stats);
-        self.stats.reloads.fetch_add(1, Ordering::Relaxed);
+        // Ten million indicators take seconds to load: that happens on its own thread
+        // while the old set keeps matching, so detection never stalls on a feed update.
+        let (tx, rx) = channel();
+        let config = self.intel_config.clone();
+        let stats = self.stats.clone();
+        let spawned = std::thread::Builder::new()
+            .name("steward-intel-load".into())
+            .spawn(move || {
+                let _ = tx.send(load_intel(&config, &stats));
+            });
+        match spawned {
+            Ok(_) => self.intel_loading = Some(rx),
+            Err(e) => tracing::error!(error = %e, "could not start the intel reload"),
+        }
     }
 
     fn process(&mut self, batch: Batch) {

@@ -337,7 +337,7 @@ fn indicators_and_behaviour_models_live() {
     std::fs::write(
         &config,
         format!(
-            "[[intel.feeds]]\nname = \"test-feed\"\npath = {:?}\nconfidence = 90\n\n\
+            "[intel]\nreload_secs = 1\n\n[[intel.feeds]]\nname = \"test-feed\"\npath = {:?}\nconfidence = 90\n\n\
              [behaviour.brute_force]\nfailures = 5\n",
             feed.display().to_string()
         ),
