@@ -96,6 +96,7 @@ impl DetectionService {
         behaviour: &steward_behaviour::BehaviourConfig,
         data: &std::path::Path,
         queue: WriteQueue,
+        audit: Arc<steward_audit::AuditLog>,
     ) -> Result<Self> {
         let behaviours = steward_behaviour::Behaviours::new(behaviour.clone())
             .map_err(|e| anyhow::anyhow!("[behaviour]: {e}"))?;
@@ -121,6 +122,7 @@ impl DetectionService {
             intel_fingerprint: fingerprint(&feed_paths(intel)),
             intel_check: Instant::now(),
             intel_loading: None,
+            audit,
             behaviours,
             alerts: alerts.clone(),
             queue,
@@ -249,6 +251,8 @@ struct Worker {
     intel_fingerprint: (usize, u64, Option<SystemTime>),
     intel_check: Instant,
     intel_loading: Option<Receiver<Arc<steward_intel::IndicatorSet>>>,
+    /// Rule and feed reloads change what the site detects: they are audited.
+    audit: Arc<steward_audit::AuditLog>,
     behaviours: steward_behaviour::Behaviours,
     config: DetectSection,
     detector: Detector,
@@ -294,8 +298,27 @@ impl Worker {
         }
         self.fingerprint = now;
         let rules = load_rules(&self.config, &self.stats);
+        self.record(
+            "detect.rules.reload",
+            "rules",
+            serde_json::json!({
+                "rules": rules.rules.len(),
+                "correlations": rules.correlations.len(),
+                "not_loaded": rules.errors.len(),
+            }),
+        );
         self.detector.reload(Arc::new(rules));
         self.stats.reloads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn record(&self, action: &str, object: &str, details: serde_json::Value) {
+        let entry =
+            steward_audit::NewEntry::new(steward_audit::ActorKind::Automation, "detection", action)
+                .object(object, "site")
+                .details(details);
+        if let Err(e) = self.audit.append(entry) {
+            tracing::error!(error = %e, action, "audit append failed");
+        }
     }
 
     fn maybe_reload_intel(&mut self) {
@@ -303,6 +326,11 @@ impl Worker {
         if let Some(rx) = &self.intel_loading {
             match rx.try_recv() {
                 Ok(set) => {
+                    self.record(
+                        "intel.feeds.reload",
+                        "intel",
+                        serde_json::json!({"indicators": set.len()}),
+                    );
                     self.indicators = set;
                     self.intel_loading = None;
                     self.stats.reloads.fetch_add(1, Ordering::Relaxed);

@@ -51,6 +51,8 @@ pub struct RunningSite {
 
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 pub const BOOTSTRAP_TOKEN_FILE: &str = "bootstrap.token";
+/// The hash-chained audit log in the data directory (`steward admin audit verify`).
+pub const AUDIT_FILE: &str = "audit.db";
 
 pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningSite> {
     config.validate()?;
@@ -61,12 +63,25 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
         tenant: TenantId::new(config.site.tenant.clone())?,
     };
 
+    let audit = Arc::new(
+        steward_audit::AuditLog::open(&data.join(AUDIT_FILE))
+            .context("opening the audit log (steward admin audit verify names what is wrong)")?,
+    );
     let accounts = Arc::new(Accounts::open(&data.join("state.db"))?);
     let new_token =
         match accounts.bootstrap(origin.site.as_str(), options.bootstrap_token.as_deref())? {
             Bootstrap::Created { token } => {
                 let path = data.join(BOOTSTRAP_TOKEN_FILE);
                 steward_ingest::tls::write_private(&path, format!("{token}\n").as_bytes())?;
+                audit.append(
+                    steward_audit::NewEntry::new(
+                        steward_audit::ActorKind::System,
+                        "site",
+                        "account.bootstrap",
+                    )
+                    .object("account", "admin")
+                    .details(serde_json::json!({"token": "created (only its hash is stored)"})),
+                )?;
                 Some(token)
             }
             Bootstrap::AlreadyDone => None,
@@ -122,6 +137,7 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
             &config.behaviour,
             &data,
             queue.clone(),
+            audit.clone(),
         )?)
     } else {
         None

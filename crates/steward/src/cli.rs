@@ -30,6 +30,8 @@ pub enum Command {
     /// Run Sigma rules over events (NDJSON, JSON or .evtx) and print the matches, or
     /// run the Sigma regression cases with --check.
     Detect(DetectArgs),
+    /// Administration of a site's data directory (audit log).
+    Admin(AdminArgs),
     /// Measure parsing, ingestion and search speed.
     Bench(BenchArgs),
 }
@@ -171,6 +173,40 @@ pub struct SearchArgs {
     /// The query (see docs/search.md); empty matches everything.
     #[arg(default_value = "")]
     pub query: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[command(subcommand)]
+    pub what: AdminWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminWhat {
+    /// The hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        what: AuditWhat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditWhat {
+    /// Check the chain: names the first edited, missing or reordered entry, or a cut
+    /// tail; exit status 1 when the log is not intact.
+    Verify {
+        /// The site's data directory.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+    /// Print entries as NDJSON (oldest first).
+    Export {
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// First sequence number to print.
+        #[arg(long, default_value_t = 1)]
+        from_seq: u64,
+    },
 }
 
 #[derive(Debug, Args)]

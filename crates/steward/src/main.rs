@@ -1,6 +1,7 @@
 //! `steward`: one binary, one role per subcommand.
 #![forbid(unsafe_code)]
 
+mod admin;
 mod bench;
 mod bench_detect;
 mod cli;
@@ -31,6 +32,7 @@ fn main() -> std::process::ExitCode {
         Command::Parse(args) => parse::run(args),
         Command::Search(args) => search::run(args),
         Command::Detect(args) => detect::run(args),
+        Command::Admin(args) => admin::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {
