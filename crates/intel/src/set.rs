@@ -347,40 +347,24 @@ impl IndicatorSetBuilder {
                 )
             }
             IndicatorValue::Md5(h) => {
-                let slot = self.md5.slot(h)?;
-                self.store.add(
-                    &mut self.md5.heads[slot as usize],
-                    IndicatorType::Md5,
-                    attrs,
-                    0,
-                )
+                add_keyed(&mut self.store, &mut self.md5, h, IndicatorType::Md5, attrs)
             }
-            IndicatorValue::Sha1(h) => {
-                let slot = self.sha1.slot(h)?;
-                self.store.add(
-                    &mut self.sha1.heads[slot as usize],
-                    IndicatorType::Sha1,
-                    attrs,
-                    0,
-                )
-            }
-            IndicatorValue::Sha256(h) => {
-                let slot = self.sha256.slot(h)?;
-                self.store.add(
-                    &mut self.sha256.heads[slot as usize],
-                    IndicatorType::Sha256,
-                    attrs,
-                    0,
-                )
-            }
+            IndicatorValue::Sha1(h) => add_keyed(
+                &mut self.store,
+                &mut self.sha1,
+                h,
+                IndicatorType::Sha1,
+                attrs,
+            ),
+            IndicatorValue::Sha256(h) => add_keyed(
+                &mut self.store,
+                &mut self.sha256,
+                h,
+                IndicatorType::Sha256,
+                attrs,
+            ),
             IndicatorValue::Asn(n) => {
-                let slot = self.asn.slot(n)?;
-                self.store.add(
-                    &mut self.asn.heads[slot as usize],
-                    IndicatorType::Asn,
-                    attrs,
-                    0,
-                )
+                add_keyed(&mut self.store, &mut self.asn, n, IndicatorType::Asn, attrs)
             }
         }
     }
@@ -596,6 +580,18 @@ pub struct IndicatorSet {
     sha1: KeyTable<[u8; 20]>,
     sha256: KeyTable<[u8; 32]>,
     asn: KeyTable<u32>,
+}
+
+/// Stores an indicator whose value is a fixed-size key (a digest, an AS number).
+fn add_keyed<K: std::hash::Hash + Eq + Copy>(
+    store: &mut Store,
+    table: &mut KeyTable<K>,
+    key: K,
+    kind: IndicatorType,
+    attrs: &Attrs<'_>,
+) -> Result<(), ValueError> {
+    let slot = table.slot(key)?;
+    store.add(&mut table.heads[slot as usize], kind, attrs, 0)
 }
 
 impl Default for IndicatorSet {

@@ -6,6 +6,8 @@
 
 mod detect;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod model;
 mod nessus;
 mod nmap;

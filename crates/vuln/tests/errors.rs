@@ -87,6 +87,8 @@ fn fuzz_seeds_import() {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
+            // The fuzz target's own checks, on its seed.
+            steward_vuln::fuzzing::check(&bytes, Format::Auto);
             let r =
                 import(&bytes, Format::Auto).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert!(!r.findings.is_empty(), "{}", path.display());
