@@ -11,9 +11,10 @@ use steward_normalize::{Normalizer, RecordMeta};
 use steward_store::{PreparedBatch, WriteQueue};
 
 /// Sees every normalised event on its way to the store (detection hooks in here).
+/// It gets the batch itself once the store rows are built, so events are not copied.
 /// `offer` must not block: a tap that cannot keep up drops and counts.
 pub trait EventTap: Send + Sync {
-    fn offer(&self, events: &[Event]);
+    fn offer(&self, events: Vec<Event>);
 }
 
 pub struct Pipeline {
@@ -57,12 +58,13 @@ impl Pipeline {
         self
     }
 
-    /// Shows the batch to the tap, then turns it into store rows.
+    /// Turns the batch into store rows, then hands the events to the tap.
     pub fn prepare(&self, events: Vec<Event>) -> PreparedBatch {
+        let batch = self.queue.prepare(&events);
         if let Some(tap) = &self.tap {
-            tap.offer(&events);
+            tap.offer(events);
         }
-        self.queue.prepare(events)
+        batch
     }
 
     pub fn queue(&self) -> &WriteQueue {

@@ -54,7 +54,7 @@ struct Tap {
 }
 
 impl EventTap for Tap {
-    fn offer(&self, events: &[Event]) {
+    fn offer(&self, events: Vec<Event>) {
         let n = events.len();
         if n == 0 {
             return;
@@ -67,7 +67,7 @@ impl EventTap for Tap {
         }
         let batch = Batch {
             handed_over: Instant::now(),
-            events: events.to_vec(),
+            events,
         };
         let sent = self
             .tx
@@ -431,7 +431,7 @@ impl Worker {
         if events.is_empty() {
             return;
         }
-        let batch = self.queue.prepare(events);
+        let batch = self.queue.prepare(&events);
         let submitted = match &self.runtime {
             Some(rt) => rt.block_on(self.queue.submit(batch)).is_ok(),
             None => self.queue.try_submit(batch).is_ok(),

@@ -313,6 +313,11 @@ impl RunningSite {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Detection's counters, when detection runs.
+    pub fn detect_stats(&self) -> Option<Arc<crate::detection::DetectStats>> {
+        self.detection.as_ref().map(|d| d.stats.clone())
+    }
+
     /// Stops accepting, lets open connections hand over what they read, commits
     /// everything queued, and returns when the store is closed.
     pub async fn shutdown(self) {

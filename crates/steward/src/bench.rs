@@ -330,6 +330,19 @@ fn ingest(events: usize, connections: usize, detect: bool) -> Result<()> {
             "http → durable (acknowledged after commit): {acked} events in batches of {batch} over {connections} clients in {http_secs:.2} s = {:.0} events/s",
             acked as f64 / http_secs
         );
+        if let Some(d) = site.detect_stats() {
+            // Let detection finish what it was handed before reading its counters.
+            while d.queue_events.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+            println!(
+                "detection: {} events run, {} skipped (queue full), {} detections",
+                load(&d.events),
+                load(&d.skipped),
+                load(&d.detections)
+            );
+        }
         site.shutdown().await;
         let store = SqliteStore::open(data.join("events"), SqliteOptions::default())?;
         let disk = store.disk_bytes()?;

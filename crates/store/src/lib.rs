@@ -45,12 +45,12 @@ pub struct AppendStats {
 /// none of them is visible.
 pub trait EventStore: Send + Sync + 'static {
     /// Turns events into rows; called by producers, off the writer thread.
-    fn prepare(&self, events: Vec<Event>) -> PreparedBatch;
+    fn prepare(&self, events: &[Event]) -> PreparedBatch;
     /// Writes batches in one transaction; called by the single writer.
     fn append(&self, batches: &[PreparedBatch]) -> Result<AppendStats, StoreError>;
     /// `prepare` then `append`, for callers without a separate writer (import, tests).
     fn append_events(&self, events: Vec<Event>) -> Result<AppendStats, StoreError> {
-        self.append(&[self.prepare(events)])
+        self.append(&[self.prepare(&events)])
     }
     fn search(&self, request: &SearchRequest) -> Result<SearchResult, StoreError>;
     fn histogram(&self, request: &HistogramRequest) -> Result<Vec<HistogramBucket>, StoreError>;

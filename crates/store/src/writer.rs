@@ -143,7 +143,7 @@ impl WriteQueue {
 
     /// Turns events into rows on the caller's thread (see [`PreparedBatch`]). Call it
     /// where CPU work is welcome: a connection task, a blocking worker.
-    pub fn prepare(&self, events: Vec<Event>) -> PreparedBatch {
+    pub fn prepare(&self, events: &[Event]) -> PreparedBatch {
         self.store.prepare(events)
     }
 
@@ -344,7 +344,7 @@ mod tests {
     }
 
     impl EventStore for Gated {
-        fn prepare(&self, events: Vec<Event>) -> PreparedBatch {
+        fn prepare(&self, events: &[Event]) -> PreparedBatch {
             self.inner.prepare(events)
         }
         fn append(&self, batches: &[PreparedBatch]) -> Result<AppendStats, StoreError> {
@@ -378,15 +378,14 @@ mod tests {
     }
 
     fn events(queue: &WriteQueue, n: usize) -> PreparedBatch {
-        queue.prepare(
-            (0..n)
-                .map(|i| {
-                    let mut e = Event::new();
-                    e.set("message", format!("m{i}"));
-                    e
-                })
-                .collect(),
-        )
+        let events: Vec<Event> = (0..n)
+            .map(|i| {
+                let mut e = Event::new();
+                e.set("message", format!("m{i}"));
+                e
+            })
+            .collect();
+        queue.prepare(&events)
     }
 
     #[tokio::test]

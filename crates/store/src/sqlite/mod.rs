@@ -162,7 +162,7 @@ fn list_partitions(dir: &Path) -> Result<Vec<String>, StoreError> {
 }
 
 impl EventStore for SqliteStore {
-    fn prepare(&self, events: Vec<Event>) -> PreparedBatch {
+    fn prepare(&self, events: &[Event]) -> PreparedBatch {
         let now = Utc::now().timestamp_micros();
         PreparedBatch {
             rows: events.iter().map(|e| schema::prepare_row(e, now)).collect(),
