@@ -33,7 +33,8 @@ impl WildcardPattern {
         pattern
     }
 
-    pub(crate) fn push(&mut self, part: WildcardPart) {
+    /// Appends a part, keeping the pattern normalised.
+    pub fn push(&mut self, part: WildcardPart) {
         match (self.parts.last_mut(), part) {
             (_, WildcardPart::Literal(s)) if s.is_empty() => {}
             (Some(WildcardPart::Literal(prev)), WildcardPart::Literal(s)) => prev.push_str(&s),
@@ -42,7 +43,8 @@ impl WildcardPattern {
         }
     }
 
-    pub(crate) fn push_char(&mut self, c: char) {
+    /// Appends one literal character.
+    pub fn push_char(&mut self, c: char) {
         match self.parts.last_mut() {
             Some(WildcardPart::Literal(prev)) => prev.push(c),
             _ => self.parts.push(WildcardPart::Literal(c.to_string())),
@@ -77,6 +79,11 @@ impl WildcardPattern {
 
     /// Tests a whole value, ASCII case-insensitively.
     pub fn matches(&self, value: &str) -> bool {
+        self.matches_case(value, false)
+    }
+
+    /// Tests a whole value; `case_sensitive` compares literals exactly (Sigma's `cased`).
+    pub fn matches_case(&self, value: &str, case_sensitive: bool) -> bool {
         #[derive(Clone, Copy)]
         enum Tok {
             Lit(char),
@@ -105,7 +112,13 @@ impl WildcardPattern {
                     p += 1;
                     t += 1;
                 }
-                Some(Tok::Lit(c)) if c.eq_ignore_ascii_case(&text[t]) => {
+                Some(Tok::Lit(c))
+                    if if case_sensitive {
+                        *c == text[t]
+                    } else {
+                        c.eq_ignore_ascii_case(&text[t])
+                    } =>
+                {
                     p += 1;
                     t += 1;
                 }

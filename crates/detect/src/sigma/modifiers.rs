@@ -83,9 +83,9 @@ impl Work {
     fn encode(&self, f: impl Fn(&[u8]) -> Vec<u8>) -> Work {
         // Leading/trailing wildcards (from an earlier `contains`) survive the encoding;
         // the text between them is encoded as one literal.
-        let pieces = &self.value.pieces;
-        let lead = pieces.first() == Some(&Piece::Star);
-        let trail = pieces.len() > 1 && pieces.last() == Some(&Piece::Star);
+        let pieces = self.value.pieces();
+        let lead = pieces.first() == Some(&Piece::AnyRun);
+        let trail = pieces.len() > 1 && pieces.last() == Some(&Piece::AnyRun);
         let encoded = f(self.value.plain().as_bytes());
         let mut value = SigmaString::literal(&String::from_utf8_lossy(&encoded));
         if lead {
@@ -150,7 +150,7 @@ const MAX_WINDASH_POSITIONS: usize = 4;
 pub fn windash(value: &SigmaString) -> Vec<SigmaString> {
     // (piece index, char index inside the literal)
     let mut positions = Vec::new();
-    for (pi, piece) in value.pieces.iter().enumerate() {
+    for (pi, piece) in value.pieces().iter().enumerate() {
         if let Piece::Literal(l) = piece {
             let chars: Vec<char> = l.chars().collect();
             for (ci, c) in chars.iter().enumerate() {
@@ -169,7 +169,7 @@ pub fn windash(value: &SigmaString) -> Vec<SigmaString> {
         for v in &out {
             for d in DASHES {
                 let mut w = v.clone();
-                if let Some(Piece::Literal(l)) = w.pieces.get_mut(pi) {
+                if let Some(Piece::Literal(l)) = w.pieces_mut().get_mut(pi) {
                     let mut chars: Vec<char> = l.chars().collect();
                     if let Some(slot) = chars.get_mut(ci) {
                         *slot = d;

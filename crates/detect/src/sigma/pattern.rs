@@ -5,71 +5,58 @@
 //! event and every pattern compares against the same lowered text.
 
 use memchr::memmem;
+pub use steward_query::WildcardPart as Piece;
+use steward_query::WildcardPattern;
 
-/// One piece of a parsed Sigma string.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Piece {
-    Literal(String),
-    /// `*`: any run of characters, empty included.
-    Star,
-    /// `?`: exactly one character.
-    One,
-}
-
-/// A Sigma string split into literals and wildcards, escapes resolved.
+/// A Sigma string: the search language's wildcard pattern, read with Sigma's escapes.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct SigmaString {
-    pub pieces: Vec<Piece>,
+    pattern: WildcardPattern,
 }
 
 impl SigmaString {
     /// Parses Sigma's escaping: `\*`, `\?` and `\\` are literal; any other backslash is
     /// itself (Windows paths are written with single backslashes).
     pub fn parse(s: &str) -> Self {
-        let mut out = Self::default();
+        let mut pattern = WildcardPattern::default();
         let mut chars = s.chars().peekable();
         while let Some(c) = chars.next() {
             match c {
                 '\\' => match chars.peek() {
                     Some(&next @ ('*' | '?' | '\\')) => {
                         chars.next();
-                        out.push_char(next);
+                        pattern.push_char(next);
                     }
-                    _ => out.push_char('\\'),
+                    _ => pattern.push_char('\\'),
                 },
-                '*' => out.pieces.push(Piece::Star),
-                '?' => out.pieces.push(Piece::One),
-                other => out.push_char(other),
+                '*' => pattern.push(Piece::AnyRun),
+                '?' => pattern.push(Piece::AnyChar),
+                other => pattern.push_char(other),
             }
         }
-        out
+        Self { pattern }
     }
 
     /// A string taken literally (no wildcards), e.g. the output of an encoding modifier.
     pub fn literal(s: &str) -> Self {
-        let mut out = Self::default();
-        if !s.is_empty() {
-            out.pieces.push(Piece::Literal(s.to_owned()));
-        }
-        out
-    }
-
-    fn push_char(&mut self, c: char) {
-        if let Some(Piece::Literal(lit)) = self.pieces.last_mut() {
-            lit.push(c);
-        } else {
-            self.pieces.push(Piece::Literal(c.to_string()));
+        Self {
+            pattern: WildcardPattern::new([Piece::Literal(s.to_owned())]),
         }
     }
 
-    pub fn has_wildcards(&self) -> bool {
-        self.pieces.iter().any(|p| !matches!(p, Piece::Literal(_)))
+    pub fn pieces(&self) -> &[Piece] {
+        &self.pattern.parts
+    }
+
+    /// Mutable pieces, for modifiers that rewrite literals in place (`windash`).
+    pub fn pieces_mut(&mut self) -> &mut [Piece] {
+        &mut self.pattern.parts
     }
 
     /// The text with wildcards dropped: what encoding modifiers work on.
     pub fn plain(&self) -> String {
         let mut s = String::new();
-        for p in &self.pieces {
+        for p in self.pieces() {
             if let Piece::Literal(l) = p {
                 s.push_str(l);
             }
@@ -78,20 +65,18 @@ impl SigmaString {
     }
 
     pub fn prepend_star(&mut self) {
-        if self.pieces.first() != Some(&Piece::Star) {
-            self.pieces.insert(0, Piece::Star);
+        if self.pieces().first() != Some(&Piece::AnyRun) {
+            self.pattern.parts.insert(0, Piece::AnyRun);
         }
     }
 
     pub fn append_star(&mut self) {
-        if self.pieces.last() != Some(&Piece::Star) {
-            self.pieces.push(Piece::Star);
-        }
+        self.pattern.push(Piece::AnyRun);
     }
 
     /// The longest literal run: a string any matching value must contain.
     pub fn longest_literal(&self) -> Option<&str> {
-        self.pieces
+        self.pieces()
             .iter()
             .filter_map(|p| match p {
                 Piece::Literal(l) => Some(l.as_str()),
@@ -116,8 +101,8 @@ enum PatternKind {
     Prefix(String),
     Suffix(String),
     Contains(Box<memmem::Finder<'static>>),
-    /// Anything with inner wildcards.
-    Glob(Vec<Piece>),
+    /// Anything with inner wildcards: the search language's matcher.
+    Glob(WildcardPattern),
     /// `*` alone: any value, even empty.
     Any,
 }
@@ -130,24 +115,16 @@ impl Pattern {
     pub fn new(s: &SigmaString, cased: bool) -> Self {
         let fold = |l: &str| if cased { l.to_owned() } else { lower(l) };
         let anchor = s.longest_literal().map(lower);
-        let kind = match s.pieces.as_slice() {
+        let kind = match s.pieces() {
             [] => PatternKind::Exact(String::new()),
-            [Piece::Star] => PatternKind::Any,
+            [Piece::AnyRun] => PatternKind::Any,
             [Piece::Literal(l)] => PatternKind::Exact(fold(l)),
-            [Piece::Literal(l), Piece::Star] => PatternKind::Prefix(fold(l)),
-            [Piece::Star, Piece::Literal(l)] => PatternKind::Suffix(fold(l)),
-            [Piece::Star, Piece::Literal(l), Piece::Star] => PatternKind::Contains(Box::new(
+            [Piece::Literal(l), Piece::AnyRun] => PatternKind::Prefix(fold(l)),
+            [Piece::AnyRun, Piece::Literal(l)] => PatternKind::Suffix(fold(l)),
+            [Piece::AnyRun, Piece::Literal(l), Piece::AnyRun] => PatternKind::Contains(Box::new(
                 memmem::Finder::new(fold(l).as_bytes()).into_owned(),
             )),
-            pieces => PatternKind::Glob(
-                pieces
-                    .iter()
-                    .map(|p| match p {
-                        Piece::Literal(l) => Piece::Literal(fold(l)),
-                        other => other.clone(),
-                    })
-                    .collect(),
-            ),
+            _ => PatternKind::Glob(s.pattern.clone()),
         };
         Self {
             kind,
@@ -169,51 +146,7 @@ impl Pattern {
             PatternKind::Prefix(l) => text.starts_with(l.as_str()),
             PatternKind::Suffix(l) => text.ends_with(l.as_str()),
             PatternKind::Contains(f) => f.find(text.as_bytes()).is_some(),
-            PatternKind::Glob(pieces) => glob_match(pieces, text),
-        }
-    }
-}
-
-/// Iterative wildcard match with single-star backtracking: linear in practice, and
-/// never recursive, so hostile values cannot blow the stack.
-fn glob_match(pieces: &[Piece], text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0usize, 0usize);
-    // Where to resume after the last star: (piece after the star, text position).
-    let mut resume: Option<(usize, usize)> = None;
-    loop {
-        if p < pieces.len() {
-            match &pieces[p] {
-                Piece::Star => {
-                    resume = Some((p + 1, t));
-                    p += 1;
-                    continue;
-                }
-                Piece::One if t < chars.len() => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                Piece::Literal(l) => {
-                    let n = l.chars().count();
-                    if t + n <= chars.len() && chars[t..t + n].iter().copied().eq(l.chars()) {
-                        p += 1;
-                        t += n;
-                        continue;
-                    }
-                }
-                Piece::One => {}
-            }
-        } else if t == chars.len() {
-            return true;
-        }
-        match resume {
-            Some((rp, rt)) if rt < chars.len() => {
-                resume = Some((rp, rt + 1));
-                p = rp;
-                t = rt + 1;
-            }
-            _ => return false,
+            PatternKind::Glob(p) => p.matches_case(text, self.cased),
         }
     }
 }
@@ -230,19 +163,19 @@ mod tests {
     fn escapes_follow_sigma() {
         // `\*` is an escaped star; a backslash before anything else is itself.
         assert_eq!(
-            SigmaString::parse(r"C:\Windows\*.exe").pieces,
+            SigmaString::parse(r"C:\Windows\*.exe").pieces().to_vec(),
             vec![Piece::Literal(r"C:\Windows*.exe".into())]
         );
         assert_eq!(
-            SigmaString::parse(r"a\\*").pieces,
-            vec![Piece::Literal(r"a\".into()), Piece::Star]
+            SigmaString::parse(r"a\\*").pieces().to_vec(),
+            vec![Piece::Literal(r"a\".into()), Piece::AnyRun]
         );
         assert_eq!(
-            SigmaString::parse(r"x\?").pieces,
+            SigmaString::parse(r"x\?").pieces().to_vec(),
             vec![Piece::Literal("x?".into())]
         );
         assert_eq!(
-            SigmaString::parse(r"\Temp\x").pieces,
+            SigmaString::parse(r"\Temp\x").pieces().to_vec(),
             vec![Piece::Literal(r"\Temp\x".into())]
         );
     }

@@ -57,7 +57,6 @@ pub struct RuleSet {
     automaton: Option<AhoCorasick>,
     /// Automaton pattern → rules that need it.
     pattern_rules: Vec<Vec<u32>>,
-    literals: Vec<String>,
     pub errors: Vec<RuleError>,
     /// Rules that are valid and supported but not loaded because an `|expand`
     /// placeholder they use has no configured values.
@@ -307,18 +306,8 @@ impl RuleSet {
                 _ => self.unanchored[r.logsource].push(ri as u32),
             }
         }
-        self.literals = patterns.clone();
         self.automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
-            .kind(
-                std::env::var("STEWARD_AC_KIND")
-                    .ok()
-                    .and_then(|k| match k.as_str() {
-                        "dfa" => Some(aho_corasick::AhoCorasickKind::DFA),
-                        "nfa" => Some(aho_corasick::AhoCorasickKind::ContiguousNFA),
-                        _ => None,
-                    }),
-            )
             .build(&patterns)
             .ok();
         if self.automaton.is_none() {
@@ -335,19 +324,6 @@ impl RuleSet {
     /// their log source).
     pub fn unanchored_rules(&self) -> usize {
         self.unanchored.iter().map(Vec::len).sum()
-    }
-
-    /// Every prefilter literal with the number of rules anchored on it.
-    pub fn literal_report(&self) -> Vec<(String, usize)> {
-        let Some(ac) = &self.automaton else {
-            return Vec::new();
-        };
-        let _ = ac;
-        self.literals
-            .iter()
-            .cloned()
-            .zip(self.pattern_rules.iter().map(Vec::len))
-            .collect()
     }
 
     pub fn prefilter_literals(&self) -> usize {
