@@ -255,6 +255,13 @@ fn alerts_from_rules_correlations_and_reloads() {
         wait_alerts(&site, "rule_id=00000000-0000-4000-8000-000000000004", 1).len(),
         1
     );
+    // The histogram is updated just after the alert commits, which the API can see first.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while site.metric("steward_detect_alert_latency_seconds_count") < 4.0
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(site.metric("steward_detect_alert_latency_seconds_count") >= 4.0);
 }
 
