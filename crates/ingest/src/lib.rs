@@ -14,6 +14,6 @@ pub mod stats;
 pub mod syslog;
 pub mod tls;
 
-pub use pipeline::{EventTap, Pipeline, Source};
+pub use pipeline::{EventEnricher, EventTap, Pipeline, Source};
 pub use profiles::{DeviceProfile, ProfileSet};
 pub use stats::{IngestStats, ListenerStats, ParserStats};

@@ -17,6 +17,13 @@ pub trait EventTap: Send + Sync {
     fn offer(&self, events: Vec<Event>);
 }
 
+/// Adds site knowledge to every event before it is stored (asset ids, for one), and may
+/// learn from it (asset discovery). Runs on the producer's thread: it must be quick and
+/// must not block.
+pub trait EventEnricher: Send + Sync {
+    fn enrich(&self, events: &mut [Event]);
+}
+
 pub struct Pipeline {
     normalizer: Normalizer,
     profiles: ProfileSet,
@@ -24,6 +31,7 @@ pub struct Pipeline {
     queue: WriteQueue,
     stats: Arc<IngestStats>,
     tap: Option<Arc<dyn EventTap>>,
+    enricher: Option<Arc<dyn EventEnricher>>,
 }
 
 /// Where a batch of records came from.
@@ -50,6 +58,7 @@ impl Pipeline {
             queue,
             stats,
             tap: None,
+            enricher: None,
         }
     }
 
@@ -58,8 +67,16 @@ impl Pipeline {
         self
     }
 
-    /// Turns the batch into store rows, then hands the events to the tap.
-    pub fn prepare(&self, events: Vec<Event>) -> PreparedBatch {
+    pub fn with_enricher(mut self, enricher: Arc<dyn EventEnricher>) -> Self {
+        self.enricher = Some(enricher);
+        self
+    }
+
+    /// Enriches the batch, turns it into store rows, then hands the events to the tap.
+    pub fn prepare(&self, mut events: Vec<Event>) -> PreparedBatch {
+        if let Some(enricher) = &self.enricher {
+            enricher.enrich(&mut events);
+        }
         let batch = self.queue.prepare(&events);
         if let Some(tap) = &self.tap {
             tap.offer(events);

@@ -9,7 +9,19 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The fourteen Enterprise ATT&CK tactics, in kill-chain order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tactic {
     Reconnaissance,

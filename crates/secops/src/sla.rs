@@ -9,7 +9,7 @@ use crate::incident::{Incident, Severity};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SlaTarget {
     Acknowledge,
@@ -18,7 +18,7 @@ pub enum SlaTarget {
 }
 
 /// Time allowed for each target, in seconds (TOML- and JSON-friendly).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SlaTargets {
     pub ack_secs: u64,
     pub contain_secs: u64,
@@ -44,7 +44,7 @@ impl SlaTargets {
 }
 
 /// One set of targets per severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SlaPolicy {
     pub critical: SlaTargets,
@@ -78,7 +78,7 @@ impl SlaPolicy {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SlaDue {
     pub acknowledge: DateTime<Utc>,
     pub contain: DateTime<Utc>,
@@ -95,7 +95,7 @@ impl SlaDue {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SlaBreach {
     pub target: SlaTarget,
     pub due: DateTime<Utc>,
@@ -148,7 +148,7 @@ pub fn breaches(incident: &Incident, policy: &SlaPolicy, now: DateTime<Utc>) -> 
 }
 
 /// Mean times for the incidents created in `[period_start, period_end)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Metrics {
     /// Incidents created in the period.
     pub incidents: usize,

@@ -20,7 +20,72 @@ pub struct SiteConfig {
     pub intel: IntelSection,
     /// Behaviour models and their thresholds (docs/behaviour.md).
     pub behaviour: steward_behaviour::BehaviourConfig,
+    pub assets: AssetsSection,
+    pub incidents: IncidentsSection,
+    pub vulns: VulnsSection,
     pub profiles: Vec<DeviceProfile>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssetsSection {
+    /// The site's own address ranges: addresses inside them seen in events become
+    /// assets (shadow assets until approved); events and alerts get their asset ids.
+    pub internal_networks: Vec<ipnet::IpNet>,
+    /// Learn assets from events.
+    pub discover: bool,
+    /// Raise an alert (rule `steward-shadow-asset`) for each newly seen shadow asset.
+    pub shadow_alerts: bool,
+}
+
+impl Default for AssetsSection {
+    fn default() -> Self {
+        let nets = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+        Self {
+            internal_networks: nets.iter().filter_map(|n| n.parse().ok()).collect(),
+            discover: true,
+            shadow_alerts: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncidentsSection {
+    /// Group new alerts into incidents automatically.
+    pub auto_group: bool,
+    /// Alerts below this level (informational, low, medium, high, critical) are not
+    /// grouped into incidents automatically.
+    pub min_level: String,
+    /// Which alerts join the same incident.
+    pub grouping: steward_secops::GroupingConfig,
+    /// Time to acknowledge, contain and resolve per severity.
+    pub sla: steward_secops::SlaPolicy,
+    /// An http:// URL POSTed a JSON body for each SLA breach (besides the log);
+    /// unset: log only.
+    pub breach_webhook: Option<String>,
+    /// How often (seconds) new alerts are grouped and SLA timers checked.
+    pub automation_secs: u64,
+}
+
+impl Default for IncidentsSection {
+    fn default() -> Self {
+        Self {
+            auto_group: true,
+            min_level: "medium".into(),
+            grouping: Default::default(),
+            sla: Default::default(),
+            breach_webhook: None,
+            automation_secs: 5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VulnsSection {
+    /// Days to fix a finding, per severity (due dates).
+    pub due: steward_objects::vulns::VulnPolicy,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -110,6 +175,8 @@ pub struct HttpSection {
     pub listen: SocketAddr,
     /// Largest accepted request body; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Largest scanner report or evidence file upload; larger ones get 413.
+    pub max_upload_bytes: usize,
 }
 
 /// A listener address, or `off`.
@@ -185,6 +252,7 @@ impl Default for HttpSection {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 32 * 1024 * 1024,
+            max_upload_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -267,6 +335,19 @@ impl SiteConfig {
             return Err(ConfigError::Invalid(
                 "store.retention_days must be at least 1".into(),
             ));
+        }
+        if steward_model::Level::parse(&self.incidents.min_level).is_none() {
+            return Err(ConfigError::Invalid(format!(
+                "incidents.min_level {:?}: use informational, low, medium, high or critical",
+                self.incidents.min_level
+            )));
+        }
+        if let Some(url) = &self.incidents.breach_webhook {
+            if !url.starts_with("http://") {
+                return Err(ConfigError::Invalid(format!(
+                    "incidents.breach_webhook {url:?} must be an http:// URL (https webhooks: through a local relay for now)"
+                )));
+            }
         }
         if self.syslog.max_connections == 0 || self.store.queue_events == 0 {
             return Err(ConfigError::Invalid(

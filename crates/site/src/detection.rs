@@ -97,6 +97,7 @@ impl DetectionService {
         data: &std::path::Path,
         queue: WriteQueue,
         audit: Arc<steward_audit::AuditLog>,
+        assets: Arc<crate::assets::AssetEnricher>,
     ) -> Result<Self> {
         let behaviours = steward_behaviour::Behaviours::new(behaviour.clone())
             .map_err(|e| anyhow::anyhow!("[behaviour]: {e}"))?;
@@ -123,6 +124,7 @@ impl DetectionService {
             intel_check: Instant::now(),
             intel_loading: None,
             audit,
+            assets,
             behaviours,
             alerts: alerts.clone(),
             queue,
@@ -253,6 +255,8 @@ struct Worker {
     intel_loading: Option<Receiver<Arc<steward_intel::IndicatorSet>>>,
     /// Rule and feed reloads change what the site detects: they are audited.
     audit: Arc<steward_audit::AuditLog>,
+    /// Gives alerts the asset ids of their source and destination addresses.
+    assets: Arc<crate::assets::AssetEnricher>,
     behaviours: steward_behaviour::Behaviours,
     config: DetectSection,
     detector: Detector,
@@ -394,6 +398,9 @@ impl Worker {
         if detections.is_empty() {
             return;
         }
+        for d in &mut detections {
+            add_asset_ids(&self.assets, d);
+        }
         self.stats
             .detections
             .fetch_add(detections.len() as u64, Ordering::Relaxed);
@@ -438,6 +445,18 @@ impl Worker {
         };
         if !submitted {
             self.stats.store_errors.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+fn add_asset_ids(assets: &crate::assets::AssetEnricher, d: &mut Detection) {
+    let ids = [
+        ("source_asset_id", d.entities.source_ip.as_deref()),
+        ("destination_asset_id", d.entities.destination_ip.as_deref()),
+    ];
+    for (key, ip) in ids {
+        if let Some(id) = ip.and_then(|ip| assets.lookup(ip)) {
+            d.details.insert(key.into(), id.into());
         }
     }
 }

@@ -6,10 +6,12 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub mod auth;
+pub mod assets;
+pub mod automation;
 pub mod config;
 pub mod detection;
 pub mod metrics;
+pub mod notify;
 pub mod server;
 pub mod timeparam;
 

@@ -2,7 +2,8 @@
 //! serve the API, and on shutdown drain everything that was accepted.
 
 use crate::api::{self, AppState};
-use crate::auth::{Accounts, Bootstrap};
+use crate::assets::AssetEnricher;
+use crate::automation::Automation;
 use crate::config::{Listen, SiteConfig};
 use crate::detection::DetectionService;
 use anyhow::{Context, Result};
@@ -11,10 +12,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use steward_access::{Access, Bootstrap};
 use steward_ingest::syslog::{serve_stream, serve_udp, StreamOptions};
 use steward_ingest::{IngestStats, Pipeline, ProfileSet};
 use steward_model::{Origin, SiteId, TenantId};
 use steward_normalize::Normalizer;
+use steward_objects::ObjectStore;
 use steward_store::{
     EventStore, SqliteOptions, SqliteStore, WriteQueue, WriteQueueOptions, WriterHandle,
 };
@@ -53,6 +56,8 @@ const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 pub const BOOTSTRAP_TOKEN_FILE: &str = "bootstrap.token";
 /// The hash-chained audit log in the data directory (`steward admin audit verify`).
 pub const AUDIT_FILE: &str = "audit.db";
+/// Assets, incidents, vulnerabilities and knowledge-base articles.
+pub const OBJECTS_FILE: &str = "objects.db";
 
 pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningSite> {
     config.validate()?;
@@ -67,7 +72,7 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
         steward_audit::AuditLog::open(&data.join(AUDIT_FILE))
             .context("opening the audit log (steward admin audit verify names what is wrong)")?,
     );
-    let accounts = Arc::new(Accounts::open(&data.join("state.db"))?);
+    let accounts = Arc::new(Access::open(&data.join("state.db"))?);
     let new_token =
         match accounts.bootstrap(origin.site.as_str(), options.bootstrap_token.as_deref())? {
             Bootstrap::Created { token } => {
@@ -96,6 +101,18 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
     )
     .context("opening the event store")?;
     let store: Arc<dyn EventStore> = Arc::new(sqlite);
+    let objects = Arc::new(
+        ObjectStore::open(&data.join(OBJECTS_FILE)).context("opening the object database")?,
+    );
+    let seeded = objects.seed_builtin_articles(Utc::now())?;
+    if seeded > 0 {
+        tracing::info!(articles = seeded, "knowledge base: starter articles added");
+    }
+    let enricher = Arc::new(AssetEnricher::new(
+        objects.asset_index()?,
+        config.assets.internal_networks.clone(),
+        config.assets.discover,
+    ));
     let retention_days = config.store.retention_days;
     if let Err(e) = store.apply_retention(Utc::now(), retention_days) {
         tracing::error!(error = %e, "retention failed");
@@ -138,6 +155,7 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
             &data,
             queue.clone(),
             audit.clone(),
+            enricher.clone(),
         )?)
     } else {
         None
@@ -152,6 +170,7 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
     if let Some(d) = &detection {
         pipeline = pipeline.with_tap(d.tap());
     }
+    pipeline = pipeline.with_enricher(enricher.clone());
     let pipeline = Arc::new(pipeline);
 
     let (shutdown, stop) = watch::channel(false);
@@ -222,15 +241,35 @@ pub async fn start(config: SiteConfig, options: StartOptions) -> Result<RunningS
     let state = Arc::new(AppState {
         pipeline: pipeline.clone(),
         store: store.clone(),
-        accounts,
+        access: accounts,
+        objects: objects.clone(),
+        audit: audit.clone(),
+        audit_path: data.join(AUDIT_FILE),
         writer_stats: queue.stats().clone(),
         max_record_bytes: config.syslog.max_record_bytes,
+        max_upload_bytes: config.http.max_upload_bytes,
         alerts: detection.as_ref().map(|d| d.alerts.clone()),
         detect_stats: detection.as_ref().map(|d| d.stats.clone()),
+        sla: config.incidents.sla,
+        vuln_policy: config.vulns.due,
     });
+    let automation = Arc::new(Automation {
+        objects,
+        audit,
+        alerts: detection.as_ref().map(|d| d.alerts.clone()),
+        enricher,
+        incidents: config.incidents.clone(),
+        shadow_alerts: config.assets.shadow_alerts,
+        dedupe_secs: config.detect.dedupe_secs,
+    });
+    tasks.push(tokio::spawn(crate::automation::run(
+        automation,
+        Duration::from_secs(config.incidents.automation_secs.max(1)),
+        stop.clone(),
+    )));
     let http = bind_tcp(config.http.listen, "http").await?;
     let http_addr = http.local_addr()?;
-    let app = api::router(state, config.http.max_body_bytes)
+    let app = api::router(state, config.http.max_body_bytes)?
         .into_make_service_with_connect_info::<SocketAddr>();
     let mut http_stop = stop.clone();
     tasks.push(tokio::spawn(async move {

@@ -7,6 +7,7 @@ use steward_site::server::AUDIT_FILE;
 
 pub fn run(args: AdminArgs) -> Result<ExitCode> {
     match args.what {
+        AdminWhat::AddUser { data, name, role } => add_user(&data, &name, &role),
         AdminWhat::Audit { what } => match what {
             AuditWhat::Verify { data } => {
                 let path = data.join(AUDIT_FILE);
@@ -42,4 +43,48 @@ pub fn run(args: AdminArgs) -> Result<ExitCode> {
             }
         },
     }
+}
+
+/// Adds a user to a site's state database and audits it as the shell user.
+fn add_user(data: &std::path::Path, name: &str, role: &str) -> Result<ExitCode> {
+    let role = steward_access::Role::parse(role).with_context(|| {
+        format!("role {role:?}: use admin, analyst, customer_viewer or auditor")
+    })?;
+    let (password, generated) = match std::env::var("STEWARD_PASSWORD") {
+        Ok(p) => (p, false),
+        Err(_) => (steward_access::new_password()?, true),
+    };
+    let access = steward_access::Access::open(&data.join("state.db"))
+        .with_context(|| format!("opening {}", data.join("state.db").display()))?;
+    let user = access.create_user(
+        &steward_access::NewUser {
+            name: name.to_owned(),
+            role,
+            display_name: None,
+            password: Some(password.clone()),
+        },
+        chrono::Utc::now(),
+    )?;
+    let audit =
+        steward_audit::AuditLog::open(&data.join(AUDIT_FILE)).context("opening the audit log")?;
+    let shell_user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    audit.append(
+        steward_audit::NewEntry::new(
+            steward_audit::ActorKind::User,
+            format!("cli:{shell_user}"),
+            "user.create",
+        )
+        .object("user", user.id.to_string())
+        .details(serde_json::json!({"name": user.name, "role": role.as_str()})),
+    )?;
+    println!(
+        "user {} ({}) created with id {}",
+        user.name,
+        role.as_str(),
+        user.id
+    );
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

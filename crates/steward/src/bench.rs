@@ -20,6 +20,12 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     println!("machine: {} cores, {}", cores(), cpu_model());
     match args.what {
         BenchWhat::Parse { lines } => parse(lines),
+        BenchWhat::Secops {
+            incidents,
+            vulns,
+            queries,
+            data,
+        } => crate::bench_secops::run(incidents, vulns, queries, data),
         BenchWhat::Families { samples, records } => families(samples, records),
         BenchWhat::Ingest {
             events,
@@ -42,13 +48,13 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
 }
 
-fn cpu_model() -> String {
+pub(crate) fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -60,7 +66,7 @@ fn cpu_model() -> String {
 }
 
 /// High-water resident set of this process (Linux), in KiB.
-fn peak_rss_kib() -> u64 {
+pub(crate) fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -227,7 +233,7 @@ fn families(dirs: Vec<PathBuf>, per_family: usize) -> Result<()> {
     Ok(())
 }
 
-fn temp_dir(label: &str) -> Result<PathBuf> {
+pub(crate) fn temp_dir(label: &str) -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("steward-bench-{label}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

@@ -30,7 +30,9 @@ pub enum Command {
     /// Run Sigma rules over events (NDJSON, JSON or .evtx) and print the matches, or
     /// run the Sigma regression cases with --check.
     Detect(DetectArgs),
-    /// Administration of a site's data directory (audit log).
+    /// Import vulnerability scanner reports into a site's data directory.
+    Vuln(VulnArgs),
+    /// Administration of a site's data directory (audit log, users).
     Admin(AdminArgs),
     /// Measure parsing, ingestion and search speed.
     Bench(BenchArgs),
@@ -176,6 +178,30 @@ pub struct SearchArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct VulnArgs {
+    #[command(subcommand)]
+    pub what: VulnWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VulnWhat {
+    /// Import nuclei JSONL, Nessus v2, OpenVAS/GVM XML or nmap XML reports. Each file is
+    /// all or nothing: a malformed or truncated one is refused with the line and column
+    /// of its first problem and imports nothing. Works whether or not the site runs.
+    Import {
+        /// Report files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The site's data directory.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// nuclei, nessus, openvas or nmap; default: detected from each file's content.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
 pub struct AdminArgs {
     #[command(subcommand)]
     pub what: AdminWhat,
@@ -187,6 +213,17 @@ pub enum AdminWhat {
     Audit {
         #[command(subcommand)]
         what: AuditWhat,
+    },
+    /// Add a user. The password is read from STEWARD_PASSWORD, or one is generated and
+    /// printed once.
+    AddUser {
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// admin, analyst, customer_viewer or auditor.
+        #[arg(long)]
+        role: String,
     },
 }
 
@@ -263,6 +300,20 @@ pub enum BenchWhat {
         /// Latency probes.
         #[arg(long, default_value_t = 200)]
         probes: usize,
+    },
+    /// SecOps objects: filled with incidents and vulnerabilities, list and detail
+    /// latency, and the import of a generated 10k-finding Nessus file.
+    Secops {
+        #[arg(long, default_value_t = 100_000)]
+        incidents: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        vulns: usize,
+        /// Repetitions per query kind.
+        #[arg(long, default_value_t = 50)]
+        queries: usize,
+        /// Keep the filled store here (reused when it exists) instead of a temp dir.
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
     /// Search latency over a store filled with synthetic events.
     Search {

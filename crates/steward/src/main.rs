@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod bench_detect;
+mod bench_secops;
 mod cli;
 mod demo;
 mod detect;
@@ -14,6 +15,7 @@ mod parse_check;
 mod search;
 mod site;
 mod traffic;
+mod vuln;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -33,6 +35,7 @@ fn main() -> std::process::ExitCode {
         Command::Search(args) => search::run(args),
         Command::Detect(args) => detect::run(args),
         Command::Admin(args) => admin::run(args),
+        Command::Vuln(args) => vuln::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

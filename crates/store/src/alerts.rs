@@ -284,6 +284,17 @@ impl AlertStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// Alerts opened after `after_id`, oldest first: how automation walks new alerts.
+    pub fn opened_after(&self, after_id: i64, limit: usize) -> Result<Vec<Alert>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!(
+            "{SELECT} WHERE id > ?1 ORDER BY id ASC LIMIT {}",
+            limit.clamp(1, 10_000)
+        ))?;
+        let rows = stmt.query_map(params![after_id], row_to_alert)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     pub fn count(&self) -> Result<u64, StoreError> {
         let conn = self.lock();
         Ok(conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get::<_, i64>(0))? as u64)

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use steward_model::Level;
 
 /// What kind of incident this is (中文 labels follow common Chinese SOC usage).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     Malware,
@@ -221,7 +221,19 @@ impl Category {
 
 /// Incident severity. Informational alerts open low-severity incidents: an incident
 /// always asks someone to look.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,

@@ -1,8 +1,9 @@
 //! `GET /api/v1/alerts` (newest first, filtered, paged by id) and `/api/v1/alerts/{id}`.
 
+use super::extract::ApiQuery;
 use super::{ApiError, Shared};
 use crate::timeparam::parse_time;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -11,11 +12,21 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use steward_model::{DetectionSource, Level};
 use steward_store::{AlertFilter, AlertStore};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
 
-#[derive(Debug, Deserialize)]
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(one))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
     /// Lowest level: informational, low, medium, high, critical.
@@ -92,9 +103,14 @@ fn filter(p: &Params) -> Result<AlertFilter, ApiError> {
     })
 }
 
+/// Alerts, newest first, filtered; page with `cursor`.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts",
+    security(("bearer" = ["alerts:read"])),
+    params(Params),
+    responses((status = 200, body = Object), (status = 400, body = super::error::ErrorBody)))]
 pub async fn list(
     State(state): State<Shared>,
-    Query(params): Query<Params>,
+    ApiQuery(params): ApiQuery<Params>,
 ) -> Result<Json<Value>, ApiError> {
     let store = store(&state)?;
     let f = filter(&params)?;
@@ -109,6 +125,11 @@ pub async fn list(
     Ok(Json(json!({ "alerts": alerts, "next_cursor": next })))
 }
 
+/// One alert with its entities and matched event ids.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts",
+    security(("bearer" = ["alerts:read"])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = super::error::ErrorBody)))]
 pub async fn one(
     State(state): State<Shared>,
     Path(id): Path<String>,

@@ -11,6 +11,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use axum::Json;
 use chrono::DateTime;
 use serde::Deserialize;
@@ -18,6 +19,18 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use steward_ingest::Source;
 use steward_model::{ecs, Event};
+use utoipa_axum::router::OpenApiRouter;
+
+/// Splunk HEC's paths. They follow Splunk's own API, not this one, so they stay out of
+/// the OpenAPI document; their permission is declared in [`super::authz::UNDOCUMENTED`].
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .route("/services/collector", post(event))
+        .route("/services/collector/event", post(event))
+        .route("/services/collector/event/1.0", post(event))
+        .route("/services/collector/raw", post(raw))
+        .route("/services/collector/raw/1.0", post(raw))
+}
 
 fn hec_error(status: StatusCode, code: u32, text: &str, index: Option<usize>) -> Response {
     let mut body = json!({"text": text, "code": code});

@@ -10,8 +10,16 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use steward_ingest::Source;
 use steward_model::{ecs, Event};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-#[derive(Debug, Deserialize)]
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new().routes(routes!(ingest))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IngestParams {
     /// Parser for every record of the batch; default: the device profile's (auto).
     pub parser: Option<String>,
@@ -21,7 +29,7 @@ pub struct IngestParams {
 
 /// `accepted`: stored and parsed; `failed`: stored but not understood by the parser
 /// (kept with `error.message`). Every record of an acknowledged batch is stored.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct IngestReply {
     pub accepted: usize,
     pub failed: usize,
@@ -135,6 +143,15 @@ pub(super) fn reply_for(events: &[Event]) -> IngestReply {
     }
 }
 
+/// Ingests a batch: NDJSON, a JSON array, or plain text with one record per line. The
+/// answer comes once every record is durably stored.
+#[utoipa::path(post, path = "/api/v1/ingest", tag = "events",
+    security(("bearer" = ["events:write"])),
+    params(IngestParams),
+    request_body(content = String, content_type = "text/plain",
+        description = "One record per line; NDJSON and a JSON array are read as JSON events"),
+    responses((status = 200, body = IngestReply), (status = 400, body = super::error::ErrorBody),
+        (status = 413, body = super::error::ErrorBody), (status = 503, body = super::error::ErrorBody)))]
 pub async fn ingest(
     State(state): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -1,60 +1,185 @@
-//! The site's HTTP interface: router, authentication, and the one error shape.
+//! The site's HTTP interface: the router, the OpenAPI document generated from the
+//! handlers, authentication and authorisation, and the one error shape.
 
 mod alerts;
+mod assets;
+mod audit;
+mod authz;
+mod error;
+mod extract;
 mod hec;
+mod incidents;
 mod ingest;
+mod kb;
+mod openapi;
 mod search;
+mod session;
+mod users;
+mod vulns;
 
-use crate::auth::Accounts;
+pub use authz::{Requirement, RouteTable, PUBLIC_OPERATIONS, SESSION_COOKIE};
+pub use error::ApiError;
+
 use crate::metrics;
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use std::sync::Arc;
+use steward_access::{Access, Principal};
+use steward_audit::{ActorKind, AuditLog, NewEntry};
 use steward_ingest::Pipeline;
+use steward_objects::ObjectStore;
 use steward_store::{EventStore, WriterStats};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 /// What every handler can reach.
 pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     pub store: Arc<dyn EventStore>,
-    pub accounts: Arc<Accounts>,
+    pub access: Arc<Access>,
+    pub objects: Arc<ObjectStore>,
+    pub audit: Arc<AuditLog>,
+    pub audit_path: std::path::PathBuf,
     pub writer_stats: Arc<WriterStats>,
     /// Longer records are cut and tagged `steward.truncated`.
     pub max_record_bytes: usize,
+    /// Scanner reports and evidence files may be this large (413 above).
+    pub max_upload_bytes: usize,
     /// `None` when detection is off (`[detect] enabled = false`).
     pub alerts: Option<Arc<steward_store::AlertStore>>,
     pub detect_stats: Option<Arc<crate::detection::DetectStats>>,
+    pub sla: steward_secops::SlaPolicy,
+    pub vuln_policy: steward_objects::vulns::VulnPolicy,
 }
 
 pub type Shared = Arc<AppState>;
 
-pub fn router(state: Shared, max_body_bytes: usize) -> Router {
-    let api = Router::new()
-        .route("/api/v1/ingest", post(ingest::ingest))
-        .route("/api/v1/events", get(search::events))
-        .route("/api/v1/events/histogram", get(search::histogram))
-        .route("/api/v1/events/top", get(search::top))
-        .route("/api/v1/alerts", get(alerts::list))
-        .route("/api/v1/alerts/{id}", get(alerts::one))
-        .route("/services/collector", post(hec::event))
-        .route("/services/collector/event", post(hec::event))
-        .route("/services/collector/event/1.0", post(hec::event))
-        .route("/services/collector/raw", post(hec::raw))
-        .route("/services/collector/raw/1.0", post(hec::raw))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
-    // Deliberately public: liveness for orchestrators and scraping for Prometheus.
+impl AppState {
+    /// Appends a person's or token's change to the audit chain. A change that cannot be
+    /// audited is still made (it is already committed); the failure is logged loudly.
+    pub fn audit(
+        &self,
+        who: &Principal,
+        action: &str,
+        object_type: &str,
+        object_id: impl ToString,
+        details: serde_json::Value,
+    ) {
+        let kind = match who.credential {
+            steward_access::Credential::Token { .. } => ActorKind::Token,
+            steward_access::Credential::Session { .. } => ActorKind::User,
+        };
+        let entry = NewEntry::new(kind, who.actor(), action)
+            .object(object_type, object_id.to_string())
+            .details(details);
+        if let Err(e) = self.audit.append(entry) {
+            tracing::error!(error = %e, action, "audit append failed");
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Steward site API",
+        description = "Events, alerts, incidents, assets, vulnerabilities, knowledge base, users and audit of one Steward site. \
+Every operation needs `Authorization: Bearer <token>` (an API token or a console session from `/api/v1/auth/login`) \
+unless marked otherwise; the permission it needs is named in its security requirement. \
+Errors answer `{\"error\":{\"code\":\"...\",\"message\":\"...\"}}`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    modifiers(&BearerScheme),
+    components(schemas(
+        steward_objects::SortOrder,
+        steward_objects::assets::AssetSort,
+        steward_objects::vulns::VulnSort,
+        steward_objects::incidents::IncidentSort,
+        steward_objects::kb::ArticleSort,
+        error::ErrorBody,
+    )),
+    tags(
+        (name = "events", description = "Ingest and search"),
+        (name = "alerts", description = "Detections"),
+        (name = "incidents", description = "Cases with SLA timers"),
+        (name = "assets", description = "Inventory and shadow assets"),
+        (name = "vulnerabilities", description = "Scanner findings and their lifecycle"),
+        (name = "kb", description = "Knowledge base"),
+        (name = "access", description = "Users, sessions and API tokens"),
+        (name = "audit", description = "The tamper-evident audit log"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every documented route, with its handler and its OpenAPI description.
+fn documented(upload_limit: usize) -> OpenApiRouter<Shared> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(ingest::routes())
+        .merge(search::routes())
+        .merge(hec::routes())
+        .merge(alerts::routes())
+        .merge(incidents::routes(upload_limit))
+        .merge(assets::routes())
+        .merge(vulns::routes(upload_limit))
+        .merge(kb::routes())
+        .merge(users::routes())
+        .merge(session::routes())
+        .merge(audit::routes())
+}
+
+/// The OpenAPI document the site serves at `/api/v1/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    let (_, mut doc) = documented(0).split_for_parts();
+    openapi::complete(&mut doc);
+    serde_json::to_value(&doc).unwrap_or_else(|e| json!({"error": e.to_string()}))
+}
+
+pub fn router(state: Shared, max_body_bytes: usize) -> anyhow::Result<Router> {
+    let (api, mut doc) = documented(state.max_upload_bytes).split_for_parts();
+    openapi::complete(&mut doc);
+    let doc = serde_json::to_value(&doc)?;
+    let table = Arc::new(RouteTable::from_openapi(&doc).map_err(anyhow::Error::msg)?);
+    let doc_text: Arc<str> = serde_json::to_string(&doc)?.into();
+    let api = api.route_layer(middleware::from_fn_with_state(
+        (state.clone(), table),
+        authz::authorize,
+    ));
+    // Deliberately public: liveness for orchestrators, scraping for Prometheus, and the
+    // API's own description.
     let public = Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics::render));
-    api.merge(public)
+        .route("/metrics", get(metrics::render))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    doc_text.to_string(),
+                )
+            }),
+        );
+    Ok(api
+        .merge(public)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .with_state(state)
+        .with_state(state))
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -62,74 +187,13 @@ async fn healthz() -> Json<serde_json::Value> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+    ApiError::not_found("no such route")
 }
 
-/// The token from `Authorization: Bearer <t>` (or `Splunk <t>`, as HEC clients send it).
-fn presented_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("splunk") {
-        Some(token.trim())
-    } else {
-        None
-    }
-}
+/// `Json` of `T` or the error answer, for handlers that compute in a blocking task.
+pub type ApiResult<T> = Result<Json<T>, ApiError>;
 
-async fn require_token(State(state): State<Shared>, request: Request, next: Next) -> Response {
-    match presented_token(request.headers()) {
-        Some(token) if state.accounts.token_is_valid(token) => next.run(request).await,
-        Some(_) => ApiError::unauthorized("the token is not valid").into_response(),
-        None => ApiError::unauthorized("missing Authorization: Bearer <token>").into_response(),
-    }
-}
-
-/// `{"error":{"code":"...","message":"..."}}` with an optional position for query errors.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    position: Option<usize>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            position: None,
-        }
-    }
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-    pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
-    }
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
-    }
-    pub fn with_position(mut self, position: usize) -> Self {
-        self.position = Some(position);
-        self
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(p) = self.position {
-            error["position"] = p.into();
-        }
-        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-        }
-        response
-    }
+/// 201 with the created object.
+pub fn created<T: serde::Serialize>(value: T) -> Response {
+    (StatusCode::CREATED, Json(value)).into_response()
 }

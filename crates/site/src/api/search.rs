@@ -1,11 +1,22 @@
 //! `GET /api/v1/events`, `/events/histogram`, `/events/top`.
 
+use super::extract::ApiQuery;
 use super::{ApiError, Shared};
 use crate::timeparam::{parse_span, parse_time};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(events))
+        .routes(routes!(histogram))
+        .routes(routes!(top))
+}
 use serde_json::{json, Value};
 use std::time::Instant;
 use steward_store::{Cursor, HistogramRequest, SearchRequest, StoreError, TimeRange, TopRequest};
@@ -16,8 +27,10 @@ const DEFAULT_TRACK_TOTAL: u64 = 10_000;
 
 /// Query parameters of the three search routes (one struct: serde's `flatten` cannot
 /// read numbers out of a query string).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Params {
+    /// The search query (Lucene-like; see docs/search.md).
     #[serde(default)]
     pub q: String,
     /// Start of the time range (inclusive); default: 24 hours before `to`.
@@ -80,9 +93,14 @@ async fn blocking<T: Send + 'static>(
         .map_err(store_error)
 }
 
+/// Searches stored events, newest first.
+#[utoipa::path(get, path = "/api/v1/events", tag = "events",
+    security(("bearer" = ["events:read"])),
+    params(Params),
+    responses((status = 200, body = Object), (status = 400, body = super::error::ErrorBody)))]
 pub async fn events(
     State(state): State<Shared>,
-    Query(p): Query<Params>,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<Value>, ApiError> {
     let started = Instant::now();
     let (query, range) = parse_common(&p)?;
@@ -135,9 +153,14 @@ fn auto_interval(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
         .unwrap_or(86_400 * ((want / 86_400) + 1))
 }
 
+/// Counts of matching events per time bucket.
+#[utoipa::path(get, path = "/api/v1/events/histogram", tag = "events",
+    security(("bearer" = ["events:read"])),
+    params(Params),
+    responses((status = 200, body = Object), (status = 400, body = super::error::ErrorBody)))]
 pub async fn histogram(
     State(state): State<Shared>,
-    Query(p): Query<Params>,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<Value>, ApiError> {
     let (query, range) = parse_common(&p)?;
     let interval_secs = match p.interval.as_deref() {
@@ -166,9 +189,14 @@ pub async fn histogram(
     })))
 }
 
+/// The most frequent values of `field` among matching events.
+#[utoipa::path(get, path = "/api/v1/events/top", tag = "events",
+    security(("bearer" = ["events:read"])),
+    params(Params),
+    responses((status = 200, body = Object), (status = 400, body = super::error::ErrorBody)))]
 pub async fn top(
     State(state): State<Shared>,
-    Query(p): Query<Params>,
+    ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Json<Value>, ApiError> {
     let (query, range) = parse_common(&p)?;
     let field = p

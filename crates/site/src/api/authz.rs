@@ -1,0 +1,167 @@
+//! Who is calling and whether their role may call this route.
+//!
+//! Each operation declares its permission once, in its `#[utoipa::path(security(...))]`
+//! annotation; the table below is read from the generated OpenAPI document, so the
+//! document and the enforcement cannot disagree. An operation without a declared
+//! permission is refused unless it is listed in [`PUBLIC_OPERATIONS`]: forgetting the
+//! annotation closes a route, never opens it.
+
+use super::{ApiError, Shared};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use steward_access::Permission;
+
+/// Operations anyone may call: signing in cannot require being signed in.
+pub const PUBLIC_OPERATIONS: &[(&str, &str)] = &[("post", "/api/v1/auth/login")];
+
+/// The cookie a console session travels in (the same secret works as a Bearer token).
+pub const SESSION_COOKIE: &str = "steward_session";
+
+/// Routes outside the OpenAPI document (Splunk HEC compatibility) and what they need.
+pub const UNDOCUMENTED: &[(&str, &str, Permission)] = &[
+    ("post", "/services/collector", Permission::EventsWrite),
+    ("post", "/services/collector/event", Permission::EventsWrite),
+    (
+        "post",
+        "/services/collector/event/1.0",
+        Permission::EventsWrite,
+    ),
+    ("post", "/services/collector/raw", Permission::EventsWrite),
+    (
+        "post",
+        "/services/collector/raw/1.0",
+        Permission::EventsWrite,
+    ),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    Public,
+    Needs(Permission),
+}
+
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    by_route: HashMap<(String, String), Requirement>,
+}
+
+impl RouteTable {
+    /// Reads every operation's requirement from the OpenAPI document (as JSON).
+    pub fn from_openapi(doc: &Value) -> Result<Self, String> {
+        let mut by_route: HashMap<_, _> = UNDOCUMENTED
+            .iter()
+            .map(|(m, p, perm)| ((m.to_string(), p.to_string()), Requirement::Needs(*perm)))
+            .collect();
+        let paths = doc
+            .get("paths")
+            .and_then(Value::as_object)
+            .ok_or("the OpenAPI document has no paths")?;
+        for (path, item) in paths {
+            let Some(ops) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in ops {
+                if !matches!(method.as_str(), "get" | "put" | "post" | "delete" | "patch") {
+                    continue;
+                }
+                let requirement = requirement_of(method, path, op)?;
+                by_route.insert((method.clone(), path.clone()), requirement);
+            }
+        }
+        Ok(Self { by_route })
+    }
+
+    pub fn requirement(&self, method: &Method, path: &str) -> Option<Requirement> {
+        let method = method.as_str().to_ascii_lowercase();
+        self.by_route.get(&(method, path.to_owned())).copied()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, Requirement)> {
+        self.by_route
+            .iter()
+            .map(|((m, p), r)| (m.as_str(), p.as_str(), *r))
+    }
+}
+
+fn requirement_of(method: &str, path: &str, op: &Value) -> Result<Requirement, String> {
+    if PUBLIC_OPERATIONS.contains(&(method, path)) {
+        return Ok(Requirement::Public);
+    }
+    let scopes: Vec<&str> = op
+        .get("security")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|req| req.values())
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    match scopes.as_slice() {
+        [one] => Permission::parse(one)
+            .map(Requirement::Needs)
+            .ok_or_else(|| format!("{method} {path}: unknown permission {one:?}")),
+        [] => Err(format!("{method} {path} declares no permission")),
+        _ => Err(format!("{method} {path} declares several permissions")),
+    }
+}
+
+/// The secret from `Authorization: Bearer <t>` (or `Splunk <t>`, as HEC clients send
+/// it), else from the session cookie.
+fn presented_secret(headers: &HeaderMap) -> Option<&str> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?.trim();
+        let (scheme, token) = value.split_once(' ')?;
+        return (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("splunk"))
+            .then(|| token.trim());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v)
+}
+
+pub async fn authorize(
+    State((state, table)): State<(Shared, Arc<RouteTable>)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let Some(path) = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+    else {
+        return ApiError::not_found("no such route").into_response();
+    };
+    let needed = match table.requirement(request.method(), &path) {
+        Some(Requirement::Public) => return next.run(request).await,
+        Some(Requirement::Needs(p)) => p,
+        None => return ApiError::forbidden("this route declares no permission").into_response(),
+    };
+    let Some(secret) = presented_secret(request.headers()) else {
+        return ApiError::unauthorized("missing Authorization: Bearer <token>").into_response();
+    };
+    let Some(principal) = state.access.authenticate(secret, chrono::Utc::now()) else {
+        return ApiError::unauthorized("the token or session is not valid").into_response();
+    };
+    if !principal.can(needed) {
+        return ApiError::forbidden(format!(
+            "role {} may not {}",
+            principal.role.as_str(),
+            needed.as_str()
+        ))
+        .into_response();
+    }
+    request.extensions_mut().insert(principal);
+    next.run(request).await
+}
