@@ -4,7 +4,7 @@
 //! Each address belongs to at most one asset (`asset_ips`), which is what lets events
 //! and scan findings be linked to an asset by IP.
 
-mod csv_io;
+pub(crate) mod csv_io;
 mod sighting;
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,8 @@
 pub mod assets;
 mod db;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod incidents;
 pub mod kb;
 mod page;

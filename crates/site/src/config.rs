@@ -371,6 +371,20 @@ mod tests {
         c.validate().unwrap();
     }
 
+    /// The reference in docs/configuration.md is a working file: every key it shows exists.
+    #[test]
+    fn the_documented_example_parses() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let start = doc.find("```toml").expect("a toml block") + "```toml".len();
+        let end = start + doc[start..].find("```").expect("its end");
+        let c = SiteConfig::parse(&doc[start..end]).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.incidents.min_level, "medium");
+        assert_eq!(c.incidents.sla.critical.ack_secs, 900);
+        assert_eq!(c.vulns.due.critical_days, 7);
+        assert_eq!(c.http.max_upload_bytes, 268_435_456);
+    }
+
     #[test]
     fn full_file_parses() {
         let c = SiteConfig::parse(

@@ -521,6 +521,14 @@ pub fn alert_event(id: i64, d: &Detection) -> Event {
     if !d.event_ids.is_empty() {
         e.set("steward.alert.event_ids", json!(d.event_ids));
     }
+    for (key, field) in [
+        ("source_asset_id", "steward.asset.source_id"),
+        ("destination_asset_id", "steward.asset.destination_id"),
+    ] {
+        if let Some(id) = d.details.get(key) {
+            e.set(field, id.clone());
+        }
+    }
     if !d.details.is_empty() {
         e.set("steward.alert.details", Value::Object(d.details.clone()));
     }

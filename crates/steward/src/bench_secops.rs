@@ -7,25 +7,19 @@
 
 use crate::bench::percentile;
 use crate::traffic::Rng;
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use steward_model::Level;
 use steward_objects::assets::AssetFilter;
 use steward_objects::incidents::{IncidentFilter, IncidentSort, NewIncident, TransitionInput};
 use steward_objects::vulns::{ImportSummary, VulnFilter, VulnPolicy, VulnSort, VulnState};
 use steward_objects::{ObjectStore, SortOrder};
+use steward_secops::{AlertRef, Category, IncidentState, Severity as IncidentSeverity, SlaPolicy};
 use steward_vuln::{AssetRef, Finding, Format, HostSeen, Report, Scanner, Severity};
-
-/// `steward` does not depend on `steward-secops`, so its enums (incident severity,
-/// category, state) are built from their serde names; the objects API types them.
-macro_rules! named {
-    ($name:expr) => {
-        serde_json::from_value(serde_json::Value::String(String::from($name)))
-    };
-}
 
 const ACTOR: &str = "bench";
 /// Findings per generated report (and in the Nessus file).
@@ -154,8 +148,7 @@ pub fn run(incidents: usize, vulns: usize, queries: usize, data: Option<PathBuf>
     let db = dir.join("objects.db");
     let store = ObjectStore::open(&db)?;
     let now = Utc::now();
-    // The default SLA policy (its type lives in `steward-secops`; see `named!`).
-    let policy = Default::default();
+    let policy = SlaPolicy::default();
     let mut rng = Rng::new(0x005e_c095);
 
     let size_before = store_bytes(&db);
@@ -264,12 +257,17 @@ fn fill_incidents(
     to: usize,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let policy = &Default::default();
+    let policy = &SlaPolicy::default();
     let started = Instant::now();
     let (mut create_s, mut transition_s, mut transitions, mut alerts_linked) = (0.0, 0.0, 0, 0);
     for i in from..to {
         let created = now - Duration::seconds(rng.below(90 * 86_400) as i64);
-        let severity = ["low", "medium", "high", "critical"][weighted(rng, &[30, 40, 20, 10])];
+        let severity = [
+            IncidentSeverity::Low,
+            IncidentSeverity::Medium,
+            IncidentSeverity::High,
+            IncidentSeverity::Critical,
+        ][weighted(rng, &[30, 40, 20, 10])];
         let (category, titles) = CATEGORIES[rng.below(CATEGORIES.len() as u64) as usize];
         let host = format!("srv-{:04}", rng.below(5_000));
         let title = titles[rng.below(titles.len() as u64) as usize].replace("{}", &host);
@@ -281,25 +279,25 @@ fn fill_incidents(
         } else {
             0
         };
-        let alert_json: Vec<serde_json::Value> = (0..linked)
+        let alerts: Vec<AlertRef> = (0..linked)
             .map(|k| {
                 let seen = created - Duration::minutes(5 * (k as i64 + 1));
-                serde_json::json!({
-                    "id": i as i64 * 4 + k as i64 + 1,
-                    "rule_id": format!("rule-{}", rng.below(400)),
-                    "title": title,
-                    "level": severity,
-                    "tags": [format!("attack.t{}", 1000 + rng.below(500))],
-                    "first_seen": seen,
-                    "last_seen": seen,
-                })
+                AlertRef {
+                    id: i as i64 * 4 + k as i64 + 1,
+                    rule_id: format!("rule-{}", rng.below(400)),
+                    title: title.clone(),
+                    level: Level::parse(severity.as_str()).unwrap_or(Level::Medium),
+                    tags: vec![format!("attack.t{}", 1000 + rng.below(500))],
+                    entities: Default::default(),
+                    first_seen: seen,
+                    last_seen: seen,
+                }
             })
             .collect();
-        let alerts = serde_json::from_value::<Vec<_>>(serde_json::Value::Array(alert_json))?;
         let input = NewIncident {
             title,
-            severity: named!(severity)?,
-            category: Some(named!(category)?),
+            severity,
+            category: Some(Category::parse(category).context("a benchmark category")?),
             description: Some(format!("Opened by the benchmark for {host}.")),
             alert_ids: (0..linked).map(|k| i as i64 * 4 + k as i64 + 1).collect(),
             assignee: assignee.map(str::to_owned),
@@ -312,7 +310,7 @@ fn fill_incidents(
             let to = TARGET_STATES[rng.below(TARGET_STATES.len() as u64) as usize];
             let at = (created + Duration::minutes(5 + rng.below(3 * 24 * 60) as i64)).min(now);
             let input = TransitionInput {
-                to: named!(to)?,
+                to: IncidentState::parse(to).context("a benchmark state")?,
                 reason: "benchmark progress".into(),
             };
             let t = Instant::now();
@@ -556,7 +554,7 @@ fn measure(
 }
 
 fn measure_all(store: &ObjectStore, runs: usize, rng: &mut Rng, now: DateTime<Utc>) -> Result<()> {
-    let policy = &Default::default();
+    let policy = &SlaPolicy::default();
     let incidents = count_incidents(store)?.max(1) as u64;
     let vulns = count_vulns(store)?.max(1) as u64;
     let assets = store.list_assets(&AssetFilter {
@@ -600,13 +598,13 @@ fn measure_all(store: &ObjectStore, runs: usize, rng: &mut Rng, now: DateTime<Ut
     })?;
     incident_list("state=analysis", rng, &|_| {
         Ok(IncidentFilter {
-            state: Some(named!("analysis")?),
+            state: Some(IncidentState::Analysis),
             ..Default::default()
         })
     })?;
     incident_list("severity=high by created_at", rng, &|_| {
         Ok(IncidentFilter {
-            severity: Some(named!("high")?),
+            severity: Some(IncidentSeverity::High),
             sort: Some(IncidentSort::CreatedAt),
             order: Some(SortOrder::Desc),
             ..Default::default()

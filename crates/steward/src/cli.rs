@@ -30,6 +30,8 @@ pub enum Command {
     /// Run Sigma rules over events (NDJSON, JSON or .evtx) and print the matches, or
     /// run the Sigma regression cases with --check.
     Detect(DetectArgs),
+    /// Print the site API's OpenAPI 3.1 document (as served at /api/v1/openapi.json).
+    Openapi,
     /// Import vulnerability scanner reports into a site's data directory.
     Vuln(VulnArgs),
     /// Administration of a site's data directory (audit log, users).

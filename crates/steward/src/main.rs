@@ -36,6 +36,7 @@ fn main() -> std::process::ExitCode {
         Command::Detect(args) => detect::run(args),
         Command::Admin(args) => admin::run(args),
         Command::Vuln(args) => vuln::run(args),
+        Command::Openapi => openapi(),
         Command::Bench(args) => bench::run(args),
     };
     match result {
@@ -45,6 +46,13 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Prints the site API's OpenAPI document (what `/api/v1/openapi.json` serves).
+fn openapi() -> anyhow::Result<std::process::ExitCode> {
+    let doc = steward_site::api::openapi_document();
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 fn init_logging(verbose: u8) {

@@ -192,7 +192,7 @@ fn the_closed_loop_through_the_api() {
     let lines: String = (0..12)
         .map(|i| {
             format!(
-                "<38>{} web01 sshd[{}]: Failed password for root from 203.0.113.7 port {} ssh2\n",
+                "<38>{} web01 sshd[{}]: Failed password for root from 10.9.8.7 port {} ssh2\n",
                 now.format("%b %e %H:%M:%S"),
                 100 + i,
                 40000 + i
@@ -212,6 +212,28 @@ fn the_closed_loop_through_the_api() {
         b["total"].as_u64() >= Some(1)
     });
     let id = incidents["items"][0]["id"].as_i64().unwrap();
+    let alerts = wait_json(&site, "/api/v1/alerts?entity=10.9.8.7", |b| {
+        b["alerts"].as_array().is_some_and(|a| !a.is_empty())
+    });
+    assert!(
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["details"]["source_asset_id"] == asset_id),
+        "{alerts}"
+    );
+    let alerts = wait_json(&site, "/api/v1/alerts?entity=10.9.8.7", |b| {
+        b["alerts"].as_array().is_some_and(|a| !a.is_empty())
+    });
+    assert!(
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["details"]["source_asset_id"] == asset_id),
+        "{alerts}"
+    );
     let (st, incident) = call(
         &site,
         "GET",

@@ -64,6 +64,17 @@ fn line_of(bytes: &[u8], pos: &csv::Position) -> u64 {
     (before + skipped + 1) as u64
 }
 
+/// Parses and validates every row as an import would, storing nothing; how many rows.
+/// (The fuzz target's entry: the checks an upload meets before any database work.)
+pub(crate) fn check_rows(bytes: &[u8]) -> Result<usize, ObjectError> {
+    let rows = parse_rows(bytes)?;
+    for row in &rows {
+        let input = row_input(row, None).map_err(|m| csv_error(row.line, m))?;
+        super::validate(&input).map_err(|e| csv_error(row.line, e.to_string()))?;
+    }
+    Ok(rows.len())
+}
+
 fn parse_rows(bytes: &[u8]) -> Result<Vec<CsvRow>, ObjectError> {
     // Spreadsheets saved as "CSV UTF-8" start with a byte-order mark.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

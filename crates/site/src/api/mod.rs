@@ -197,3 +197,44 @@ pub type ApiResult<T> = Result<Json<T>, ApiError>;
 pub fn created<T: serde::Serialize>(value: T) -> Response {
     (StatusCode::CREATED, Json(value)).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/openapi.json is the reference users read; it must be what the code serves.
+    #[test]
+    fn the_committed_document_is_the_generated_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+        let committed: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(
+            committed == openapi_document(),
+            "docs/openapi.json is stale: run `steward openapi > docs/openapi.json`"
+        );
+    }
+
+    #[test]
+    fn every_operation_declares_one_known_permission() {
+        let table = RouteTable::from_openapi(&openapi_document()).unwrap();
+        let public: Vec<_> = table
+            .iter()
+            .filter(|(_, _, r)| *r == Requirement::Public)
+            .map(|(m, p, _)| format!("{m} {p}"))
+            .collect();
+        assert_eq!(public, ["post /api/v1/auth/login"]);
+        assert!(table.iter().count() >= 45);
+    }
+
+    #[test]
+    fn an_operation_without_a_permission_is_refused_at_start() {
+        let doc = serde_json::json!({"paths": {"/api/v1/x": {"get": {"responses": {}}}}});
+        let err = RouteTable::from_openapi(&doc).unwrap_err();
+        assert!(err.contains("declares no permission"), "{err}");
+        let doc = serde_json::json!({"paths": {"/api/v1/x": {"get": {
+            "security": [{"bearer": ["events:delete"]}]}}}});
+        assert!(RouteTable::from_openapi(&doc)
+            .unwrap_err()
+            .contains("unknown permission"));
+    }
+}
