@@ -1,8 +1,9 @@
 use crate::{required_sections, Article};
 
-/// A stable id part from a title. Titles in Chinese have no ASCII words, so those fall
-/// back to a hash of the whole title (FNV-1a: tiny, stable across releases).
-fn slug(title: &str) -> String {
+/// A stable id part from a title: its ASCII words, lower case, joined by `-` (up to 48
+/// characters). Titles in Chinese have no ASCII words, so those fall back to 16 hex
+/// digits of a hash of the whole title (FNV-1a: tiny, stable across releases).
+pub fn slug(title: &str) -> String {
     let mut s = String::new();
     for word in title
         .split(|c: char| !c.is_ascii_alphanumeric())

@@ -13,5 +13,5 @@ mod suggest;
 pub use article::{parse, required_sections, Article, LANGS};
 pub use builtin::{builtin, builtin_files, load, CATEGORIES};
 pub use error::KbError;
-pub use lessons::lessons_article;
+pub use lessons::{lessons_article, slug};
 pub use suggest::suggest;

