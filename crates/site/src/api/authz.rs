@@ -114,7 +114,7 @@ fn requirement_of(method: &str, path: &str, op: &Value) -> Result<Requirement, S
 
 /// The secret from `Authorization: Bearer <t>` (or `Splunk <t>`, as HEC clients send
 /// it), else from the session cookie.
-fn presented_secret(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn presented_secret(headers: &HeaderMap) -> Option<&str> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let value = value.to_str().ok()?.trim();
         let (scheme, token) = value.split_once(' ')?;
@@ -164,4 +164,41 @@ pub async fn authorize(
     }
     request.extensions_mut().insert(principal);
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn secrets_come_from_bearer_splunk_or_the_session_cookie() {
+        let mut h = HeaderMap::new();
+        assert_eq!(presented_secret(&h), None);
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; steward_session=sts_x; b=2"),
+        );
+        assert_eq!(presented_secret(&h), Some("sts_x"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer stw_y"),
+        );
+        assert_eq!(
+            presented_secret(&h),
+            Some("stw_y"),
+            "the header wins over the cookie"
+        );
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Splunk stw_z"),
+        );
+        assert_eq!(presented_secret(&h), Some("stw_z"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(
+            presented_secret(&h),
+            None,
+            "an unknown scheme is no credential"
+        );
+    }
 }

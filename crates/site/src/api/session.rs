@@ -108,11 +108,10 @@ async fn logout(
     Extension(who): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let secret = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_owned()))
-        .unwrap_or_default();
+    // The same secret the request was let in with: bearer header, else the cookie.
+    let secret = super::authz::presented_secret(&headers)
+        .unwrap_or_default()
+        .to_owned();
     let access = state.access.clone();
     let ended =
         super::extract::blocking(move || access.logout(&secret).map_err(ApiError::from)).await?;
