@@ -54,6 +54,8 @@ fn add_user(data: &std::path::Path, name: &str, role: &str) -> Result<ExitCode> 
         Ok(p) => (p, false),
         Err(_) => (steward_access::new_password()?, true),
     };
+    // Users may be added before the site first starts, so the directory may not exist yet.
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
     let access = steward_access::Access::open(&data.join("state.db"))
         .with_context(|| format!("opening {}", data.join("state.db").display()))?;
     let user = access.create_user(
@@ -67,15 +69,10 @@ fn add_user(data: &std::path::Path, name: &str, role: &str) -> Result<ExitCode> 
     )?;
     let audit =
         steward_audit::AuditLog::open(&data.join(AUDIT_FILE)).context("opening the audit log")?;
-    let shell_user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     audit.append(
-        steward_audit::NewEntry::new(
-            steward_audit::ActorKind::User,
-            format!("cli:{shell_user}"),
-            "user.create",
-        )
-        .object("user", user.id.to_string())
-        .details(serde_json::json!({"name": user.name, "role": role.as_str()})),
+        steward_audit::NewEntry::new(steward_audit::ActorKind::User, shell_actor(), "user.create")
+            .object("user", user.id.to_string())
+            .details(serde_json::json!({"name": user.name, "role": role.as_str()})),
     )?;
     println!(
         "user {} ({}) created with id {}",
@@ -87,4 +84,28 @@ fn add_user(data: &std::path::Path, name: &str, role: &str) -> Result<ExitCode> 
         println!("password (shown once): {password}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The person at the shell, as the audit log names them. Service shells and cron often
+/// lack `$USER`, so the numeric uid stands in rather than "unknown".
+pub(crate) fn shell_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(process_uid);
+    format!("cli:{user}")
+}
+
+#[cfg(unix)]
+fn process_uid() -> String {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| format!("uid {}", m.uid()))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+#[cfg(not(unix))]
+fn process_uid() -> String {
+    "unknown".into()
 }

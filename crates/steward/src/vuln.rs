@@ -32,14 +32,6 @@ fn parse_format(name: Option<&str>) -> Result<Format> {
     })
 }
 
-/// The person at the shell, for the audit log.
-fn actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
-}
-
 fn import(files: &[std::path::PathBuf], data: &Path, format: Option<&str>) -> Result<ExitCode> {
     let format = parse_format(format)?;
     std::fs::create_dir_all(data)
@@ -49,7 +41,7 @@ fn import(files: &[std::path::PathBuf], data: &Path, format: Option<&str>) -> Re
     let audit = AuditLog::open(&data.join(AUDIT_FILE))
         .context("opening the audit log (steward admin audit verify names what is wrong)")?;
     let policy = VulnPolicy::default();
-    let actor = actor();
+    let actor = crate::admin::shell_actor();
     let mut failed = 0;
     for file in files {
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
