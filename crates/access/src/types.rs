@@ -39,12 +39,15 @@ pub struct TokenInfo {
 #[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(pattern = "^[A-Za-z0-9._@-]{1,64}$")]
     pub name: String,
     pub role: Role,
     #[serde(default)]
+    #[schema(max_length = 128, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub display_name: Option<String>,
     /// At least 12 characters; without one the account can only use API tokens.
     #[serde(default)]
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -56,10 +59,12 @@ pub struct UserUpdate {
     pub role: Option<Role>,
     /// An empty string clears it.
     #[serde(default)]
+    #[schema(max_length = 128, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub display_name: Option<String>,
     #[serde(default)]
     pub disabled: Option<bool>,
     #[serde(default)]
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: Option<String>,
 }
 

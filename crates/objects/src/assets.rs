@@ -179,6 +179,7 @@ pub struct AssetRecord {
 #[serde(deny_unknown_fields)]
 pub struct AssetInput {
     pub kind: AssetKind,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     #[serde(default)]
     pub ips: Vec<String>,
@@ -198,10 +199,13 @@ pub struct AssetInput {
     pub business_system: Option<String>,
     /// 1-5, default 3.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 5)]
     pub confidentiality: Option<u8>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 5)]
     pub integrity: Option<u8>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 5)]
     pub availability: Option<u8>,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -252,11 +256,19 @@ pub struct AssetFilter {
     pub ip: Option<String>,
     pub source: Option<AssetSource>,
     pub approved: Option<bool>,
+    /// 1 to 5.
+    #[serde(default, deserialize_with = "crate::rating_param")]
+    #[param(minimum = 1, maximum = 5)]
     pub min_criticality: Option<u8>,
     pub tag: Option<String>,
     pub sort: Option<AssetSort>,
     pub order: Option<SortOrder>,
+    /// 1 to 500; default 50.
+    #[serde(default, deserialize_with = "crate::limit_param")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "crate::offset_param")]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub offset: Option<u64>,
 }
 

@@ -132,6 +132,7 @@ pub struct IncidentRow {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIncident {
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: String,
     pub severity: Severity,
     /// Left out: guessed from the alerts' tags and the title.
@@ -139,10 +140,13 @@ pub struct NewIncident {
     pub category: Option<Category>,
     /// Kept as the first comment.
     #[serde(default)]
+    #[schema(max_length = 20_000)]
     pub description: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub alert_ids: Vec<i64>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub assignee: Option<String>,
 }
 
@@ -190,7 +194,12 @@ pub struct IncidentFilter {
     pub sort: Option<IncidentSort>,
     /// Default: desc.
     pub order: Option<SortOrder>,
+    /// 1 to 500; default 50.
+    #[serde(default, deserialize_with = "crate::limit_param")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "crate::offset_param")]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub offset: Option<u64>,
 }
 
@@ -208,6 +217,7 @@ impl IncidentFilter {
 pub struct TransitionInput {
     pub to: IncidentState,
     /// Why; kept on the timeline.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -215,26 +225,31 @@ pub struct TransitionInput {
 #[serde(deny_unknown_fields)]
 pub struct AssignInput {
     /// `null` clears the assignee.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub assignee: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentInput {
+    #[schema(min_length = 1, max_length = 20_000, pattern = "\\S")]
     pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PinEventInput {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub event_id: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkAlertsInput {
+    #[schema(min_items = 1, max_items = 1000)]
     pub alert_ids: Vec<i64>,
 }
 
@@ -242,9 +257,11 @@ pub struct LinkAlertsInput {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LessonsInput {
+    #[schema(min_length = 1, max_length = 20_000, pattern = "\\S")]
     pub lessons: String,
     /// `zh` or `en`; default `zh`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::lang_or_null)]
     pub lang: Option<String>,
 }
 

@@ -85,14 +85,20 @@ pub struct ArticleInput {
     /// Lowercase letters, digits, `-`, `_`, `.`; left out: made from the title on create,
     /// kept on update.
     #[serde(default)]
+    #[schema(max_length = 100, pattern = "^[a-z0-9._-]+$")]
     pub slug: Option<String>,
     /// `zh` or `en`.
+    #[schema(schema_with = crate::schema::lang)]
     pub lang: String,
     /// An incident category name (or a starter-set topic such as `web_attack`).
+    #[schema(schema_with = crate::schema::article_category)]
     pub category: String,
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: String,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub tags: Vec<String>,
+    #[schema(min_length = 1, max_length = 200_000, pattern = "\\S")]
     pub body: String,
 }
 
@@ -108,7 +114,9 @@ pub enum ArticleSort {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleFilter {
+    #[param(schema_with = crate::schema::lang)]
     pub lang: Option<String>,
+    #[param(schema_with = crate::schema::article_category)]
     pub category: Option<String>,
     /// Part of the title or body (case-insensitive for ASCII).
     pub q: Option<String>,
@@ -117,7 +125,12 @@ pub struct ArticleFilter {
     pub sort: Option<ArticleSort>,
     /// Default: asc.
     pub order: Option<SortOrder>,
+    /// 1 to 500; default 50.
+    #[serde(default, deserialize_with = "crate::limit_param")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "crate::offset_param")]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub offset: Option<u64>,
 }
 
@@ -138,6 +151,19 @@ struct Clean {
     title: String,
     tags: Vec<String>,
     body: String,
+}
+
+/// An incident category, or one of the starter set's broader topics (`web_attack`, ...)
+/// so its articles can be edited without losing their category.
+fn check_category(category: &str) -> Result<String, ObjectError> {
+    let category = category.trim();
+    if Category::parse(category).is_none() && !steward_kb::CATEGORIES.contains(&category) {
+        return Err(ObjectError::invalid(
+            "category",
+            format!("`{category}` is not an incident category"),
+        ));
+    }
+    Ok(category.to_owned())
 }
 
 fn check_slug(s: &str) -> Result<String, ObjectError> {
@@ -167,15 +193,7 @@ fn check_lang(lang: &str) -> Result<String, ObjectError> {
 
 impl ArticleInput {
     fn validate(&self) -> Result<Clean, ObjectError> {
-        let category = self.category.trim();
-        // The starter set's broader topics (`web_attack`, ...) stay valid so its
-        // articles can be edited without losing their category.
-        if Category::parse(category).is_none() && !steward_kb::CATEGORIES.contains(&category) {
-            return Err(ObjectError::invalid(
-                "category",
-                format!("`{category}` is not an incident category"),
-            ));
-        }
+        let category = check_category(&self.category)?;
         if self.tags.len() > MAX_TAGS {
             return Err(ObjectError::invalid(
                 "tags",
@@ -354,13 +372,14 @@ impl ObjectStore {
         let page = filter.page();
         let mut conds: Vec<&str> = Vec::new();
         let mut args: Vec<Value> = Vec::new();
+        // A misspelt filter is an error, not an empty page that looks like "no articles".
         if let Some(l) = filter.lang.as_deref() {
             conds.push("lang = ?");
-            args.push(Value::Text(l.trim().to_owned()));
+            args.push(Value::Text(check_lang(l)?));
         }
         if let Some(c) = filter.category.as_deref() {
             conds.push("category = ?");
-            args.push(Value::Text(c.trim().to_owned()));
+            args.push(Value::Text(check_category(c)?));
         }
         if let Some(s) = filter.source {
             conds.push("source = ?");

@@ -15,8 +15,12 @@ pub mod fuzzing;
 pub mod incidents;
 pub mod kb;
 mod page;
+pub mod schema;
 pub mod vulns;
 
 pub use db::ObjectStore;
 pub use error::ObjectError;
-pub use page::{Page, PageRequest, SortOrder, MAX_LIMIT};
+pub use page::{
+    limit_param, offset_param, query_in_range, rating_param, Page, PageRequest, SortOrder,
+    MAX_LIMIT, MAX_OFFSET,
+};

@@ -1,6 +1,6 @@
 //! One page of a list, and how callers ask for it.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 /// The most items one page may hold.
@@ -61,9 +61,69 @@ impl SortOrder {
     }
 }
 
+/// The largest `offset` a query string may carry: SQLite counts in signed 64 bits.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
+/// Reads an optional number from a query string and refuses it outside `lo..=hi`, so
+/// that the range the OpenAPI document states is the range the API enforces.
+pub fn query_in_range<'de, D, T>(d: D, name: &str, lo: T, hi: T) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + PartialOrd + std::fmt::Display + Copy,
+{
+    match Option::<T>::deserialize(d)? {
+        Some(v) if v < lo || v > hi => Err(serde::de::Error::custom(format!(
+            "{name}: {v} is outside {lo}..={hi}"
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// `limit` in a query string: 1 to [`MAX_LIMIT`].
+pub fn limit_param<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    query_in_range(d, "limit", 1, MAX_LIMIT)
+}
+
+/// `offset` in a query string: 0 to [`MAX_OFFSET`].
+pub fn offset_param<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    query_in_range(d, "offset", 0, MAX_OFFSET)
+}
+
+/// A CIA rating or criticality in a query string: 1 to 5.
+pub fn rating_param<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    query_in_range(d, "rating", 1, 5)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Query {
+        #[serde(default, deserialize_with = "limit_param")]
+        limit: Option<u32>,
+        #[serde(default, deserialize_with = "offset_param")]
+        offset: Option<u64>,
+    }
+
+    #[test]
+    fn query_strings_outside_the_documented_range_are_refused() {
+        let ok: Query = serde_urlencoded::from_str("limit=500&offset=9223372036854775807").unwrap();
+        assert_eq!((ok.limit, ok.offset), (Some(500), Some(MAX_OFFSET)));
+        let none: Query = serde_urlencoded::from_str("").unwrap();
+        assert_eq!((none.limit, none.offset), (None, None));
+        for bad in [
+            "limit=0",
+            "limit=501",
+            "offset=9223372036854775808",
+            "limit=x",
+        ] {
+            assert!(
+                serde_urlencoded::from_str::<Query>(bad).is_err(),
+                "{bad} was accepted"
+            );
+        }
+    }
 
     #[test]
     fn limits_are_clamped() {

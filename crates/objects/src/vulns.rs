@@ -336,6 +336,7 @@ pub struct VulnFilter {
     pub asset_id: Option<i64>,
     pub ip: Option<String>,
     pub cve: Option<String>,
+    #[param(minimum = 0, maximum = 65535)]
     pub port: Option<u16>,
     /// Substring of the title.
     pub q: Option<String>,
@@ -344,7 +345,12 @@ pub struct VulnFilter {
     /// Default: severity, then id, both descending.
     pub sort: Option<VulnSort>,
     pub order: Option<SortOrder>,
+    /// 1 to 500; default 50.
+    #[serde(default, deserialize_with = "crate::limit_param")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "crate::offset_param")]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub offset: Option<u64>,
 }
 

@@ -109,6 +109,30 @@ fn every_route_enforces_the_permission_matrix() {
         }
     }
     assert_eq!(checked, (ops.len() - 1) * 4);
+
+    // A method the document does not list is 405 (even for the admin), never a handler.
+    let admin = &tokens.iter().find(|(r, _)| *r == Role::Admin).unwrap().1;
+    let (st, body) = call(&site, "PATCH", "/api/v1/assets", Some(admin), &json!({}));
+    assert_eq!(
+        (st, body["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+    // Documented ranges are enforced, not clamped.
+    for bad in [
+        "limit=0",
+        "limit=501",
+        "offset=9223372036854775808",
+        "min_criticality=6",
+    ] {
+        let (st, body) = call(
+            &site,
+            "GET",
+            &format!("/api/v1/assets?{bad}"),
+            Some(admin),
+            &json!(null),
+        );
+        assert_eq!(st, 400, "{bad}: {body}");
+    }
 }
 
 fn wait_json(site: &Site, path: &str, ok: impl Fn(&Value) -> bool) -> Value {

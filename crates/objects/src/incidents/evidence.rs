@@ -85,6 +85,12 @@ impl ObjectStore {
                 "must not contain path separators or control characters",
             ));
         }
+        if bytes.is_empty() {
+            return Err(ObjectError::invalid(
+                "body",
+                "an evidence file must not be empty",
+            ));
+        }
         let sha = hex(&Sha256::digest(bytes));
         let dir = self.evidence_dir().to_owned();
         self.change(id, policy, now, |_, inc| {

@@ -840,6 +840,10 @@ fn evidence_files_round_trip_and_stay_with_their_incident() {
         Err(ObjectError::Invalid { .. })
     ));
     assert!(matches!(
+        store.attach_file(id, "empty.log", b"", &p(), "c", m(6)),
+        Err(ObjectError::Invalid { .. })
+    ));
+    assert!(matches!(
         store.attach_file(999, "x", b"orphan", &p(), "c", m(6)),
         Err(ObjectError::NotFound { .. })
     ));

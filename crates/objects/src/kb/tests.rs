@@ -134,6 +134,21 @@ fn seeding_is_idempotent_and_lists_filter() {
         })
         .unwrap();
     assert_eq!(manual.total, 0);
+    for bad in [
+        ArticleFilter {
+            lang: Some("fr".into()),
+            ..Default::default()
+        },
+        ArticleFilter {
+            category: Some("brute-force".into()),
+            ..Default::default()
+        },
+    ] {
+        assert!(
+            matches!(store.list_articles(&bad), Err(ObjectError::Invalid { .. })),
+            "{bad:?} is a typo, not an empty list"
+        );
+    }
 }
 
 #[test]

@@ -30,9 +30,11 @@ pub fn routes() -> OpenApiRouter<Shared> {
 #[serde(deny_unknown_fields)]
 pub struct Params {
     /// Lowest level: informational, low, medium, high, critical.
+    #[param(schema_with = level_schema)]
     pub level: Option<String>,
     pub rule_id: Option<String>,
     /// sigma, correlation, indicator, behaviour.
+    #[param(schema_with = source_schema)]
     pub source: Option<String>,
     pub status: Option<String>,
     /// An IP, user, host, process, file, domain, URL or hash the alert is about.
@@ -44,6 +46,14 @@ pub struct Params {
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+fn level_schema() -> utoipa::openapi::Object {
+    steward_objects::schema::one_of(["informational", "low", "medium", "high", "critical"])
+}
+
+fn source_schema() -> utoipa::openapi::Object {
+    steward_objects::schema::one_of(["sigma", "correlation", "indicator", "behaviour"])
 }
 
 fn store(state: &Shared) -> Result<Arc<AlertStore>, ApiError> {

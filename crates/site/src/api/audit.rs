@@ -19,6 +19,8 @@ pub fn routes() -> OpenApiRouter<Shared> {
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Entries before this sequence number (paging: pass `next_before_seq`).
+    #[serde(default, deserialize_with = "before_seq_param")]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub before_seq: Option<u64>,
     /// Only this action, e.g. `incident.transition`, or a prefix ending in `*`.
     pub action: Option<String>,
@@ -27,7 +29,17 @@ pub struct AuditParams {
     pub object_type: Option<String>,
     pub object_id: Option<String>,
     /// 1..=1000, default 100.
+    #[serde(default, deserialize_with = "limit_param")]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
+}
+
+fn before_seq_param<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    steward_objects::query_in_range(d, "before_seq", 0, steward_objects::MAX_OFFSET)
+}
+
+fn limit_param<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    steward_objects::query_in_range(d, "limit", 1, 1000)
 }
 
 /// One link of the chain (see `steward admin audit verify`).

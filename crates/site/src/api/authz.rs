@@ -76,9 +76,26 @@ impl RouteTable {
         Ok(Self { by_route })
     }
 
+    /// HEAD is answered by the GET handler, so it needs what GET needs.
     pub fn requirement(&self, method: &Method, path: &str) -> Option<Requirement> {
-        let method = method.as_str().to_ascii_lowercase();
+        let method = if method == Method::HEAD {
+            "get".to_owned()
+        } else {
+            method.as_str().to_ascii_lowercase()
+        };
         self.by_route.get(&(method, path.to_owned())).copied()
+    }
+
+    /// The methods `path` answers, upper case and sorted, for a 405's `Allow` header.
+    pub fn allowed_methods(&self, path: &str) -> Vec<String> {
+        let mut methods: Vec<String> = self
+            .by_route
+            .keys()
+            .filter(|(_, p)| p == path)
+            .map(|(m, _)| m.to_ascii_uppercase())
+            .collect();
+        methods.sort_unstable();
+        methods
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str, Requirement)> {
@@ -146,7 +163,9 @@ pub async fn authorize(
     let needed = match table.requirement(request.method(), &path) {
         Some(Requirement::Public) => return next.run(request).await,
         Some(Requirement::Needs(p)) => p,
-        None => return ApiError::forbidden("this route declares no permission").into_response(),
+        // A method the document does not list for this path: 405, as HTTP asks, and
+        // never the handler (a routed method without a declared permission stays shut).
+        None => return method_not_allowed(request.method(), &table.allowed_methods(&path)),
     };
     let Some(secret) = presented_secret(request.headers()) else {
         return ApiError::unauthorized("missing Authorization: Bearer <token>").into_response();
@@ -166,10 +185,45 @@ pub async fn authorize(
     next.run(request).await
 }
 
+fn method_not_allowed(method: &Method, allowed: &[String]) -> Response {
+    let list = allowed.join(", ");
+    let mut response = ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed here; allowed: {list}"),
+    )
+    .into_response();
+    if let Ok(value) = header::HeaderValue::from_str(&list) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn head_needs_what_get_needs_and_unlisted_methods_are_named() {
+        let doc = serde_json::json!({"paths": {"/api/v1/things": {
+            "get": {"security": [{"bearer": ["assets:read"]}]},
+            "post": {"security": [{"bearer": ["assets:write"]}]},
+        }}});
+        let table = RouteTable::from_openapi(&doc).unwrap();
+        assert_eq!(
+            table.requirement(&Method::HEAD, "/api/v1/things"),
+            Some(Requirement::Needs(Permission::AssetsRead))
+        );
+        assert_eq!(table.requirement(&Method::TRACE, "/api/v1/things"), None);
+        assert_eq!(table.allowed_methods("/api/v1/things"), ["GET", "POST"]);
+        let response = method_not_allowed(&Method::TRACE, &table.allowed_methods("/api/v1/things"));
+        assert_eq!(
+            response.status(),
+            axum::http::StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(response.headers()[header::ALLOW], "GET, POST");
+    }
 
     #[test]
     fn secrets_come_from_bearer_splunk_or_the_session_cookie() {

@@ -4,7 +4,7 @@
 use super::extract::{blocking, ApiJson, ApiQuery, IdPath, RawBody};
 use super::{created, ApiError, ApiResult, Shared};
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
@@ -54,7 +54,13 @@ pub fn alert_refs(state: &Shared, ids: &[i64]) -> Result<Vec<AlertRef>, ApiError
             let alert = store
                 .get(id)
                 .map_err(|e| ApiError::internal(e.to_string()))?
-                .ok_or_else(|| ApiError::bad_request(format!("no alert {id}")))?;
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::CONFLICT,
+                        "unknown_alert",
+                        format!("no alert {id}"),
+                    )
+                })?;
             Ok(crate::automation::alert_ref(&alert))
         })
         .collect()
@@ -256,6 +262,11 @@ async fn pin_event(
 #[into_params(parameter_in = Query)]
 pub struct FileParams {
     /// The file's name as shown in the incident.
+    #[param(
+        min_length = 1,
+        max_length = 255,
+        pattern = "^(?=.*\\S)[^/\\\\\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub name: String,
 }
 
@@ -298,7 +309,7 @@ async fn attach_file(
 /// Downloads an evidence file the incident pinned.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/evidence/files/{sha256}", tag = "incidents",
     security(("bearer" = ["incidents:read"])),
-    params(("id" = i64, Path), ("sha256" = String, Path)),
+    params(("id" = i64, Path), ("sha256" = String, Path, pattern = "^[0-9a-fA-F]{64}$")),
     responses((status = 200, content_type = "application/octet-stream", body = String),
         (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
 async fn evidence_file(
@@ -360,6 +371,7 @@ async fn link_alerts(
 #[into_params(parameter_in = Query)]
 pub struct LangParams {
     /// zh or en (default zh).
+    #[param(schema_with = steward_objects::schema::lang)]
     pub lang: Option<String>,
 }
 

@@ -40,11 +40,17 @@ pub struct Params {
     pub limit: Option<usize>,
     pub cursor: Option<String>,
     /// Count matches exactly up to this many (default 10000).
+    #[serde(default, deserialize_with = "track_total_param")]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub track_total: Option<u64>,
     /// Histogram bucket width like `1m`, `1h`, `1d`; default: about 60 buckets.
     pub interval: Option<String>,
     /// Field of the top-values route.
     pub field: Option<String>,
+}
+
+fn track_total_param<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    steward_objects::query_in_range(d, "track_total", 0, steward_objects::MAX_OFFSET)
 }
 
 fn parse_common(c: &Params) -> Result<(steward_query::Query, TimeRange), ApiError> {

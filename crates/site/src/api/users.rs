@@ -148,6 +148,11 @@ async fn list_tokens(
 pub struct NewToken {
     pub user_id: i64,
     /// What the token is for, e.g. `collector-dmz`.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub name: String,
     pub expires_at: Option<DateTime<Utc>>,
 }

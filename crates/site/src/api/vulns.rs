@@ -104,7 +104,12 @@ pub struct ImportParams {
     pub name: Option<String>,
     /// nuclei, nessus, openvas or nmap; default: detected from the content.
     pub format: Option<Format>,
+    /// 1 to 500; default 50.
+    #[serde(default, deserialize_with = "steward_objects::limit_param")]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "steward_objects::offset_param")]
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
     pub offset: Option<u64>,
 }
 
