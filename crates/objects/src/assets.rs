@@ -257,7 +257,7 @@ pub struct AssetFilter {
     pub source: Option<AssetSource>,
     pub approved: Option<bool>,
     /// 1 to 5.
-    #[serde(default, deserialize_with = "crate::rating_param")]
+    #[serde(default, deserialize_with = "crate::criticality_param")]
     #[param(minimum = 1, maximum = 5)]
     pub min_criticality: Option<u8>,
     pub tag: Option<String>,

@@ -21,6 +21,6 @@ pub mod vulns;
 pub use db::ObjectStore;
 pub use error::ObjectError;
 pub use page::{
-    limit_param, offset_param, query_in_range, rating_param, Page, PageRequest, SortOrder,
+    criticality_param, limit_param, offset_param, query_in_range, Page, PageRequest, SortOrder,
     MAX_LIMIT, MAX_OFFSET,
 };

@@ -89,9 +89,9 @@ pub fn offset_param<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
     query_in_range(d, "offset", 0, MAX_OFFSET)
 }
 
-/// A CIA rating or criticality in a query string: 1 to 5.
-pub fn rating_param<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
-    query_in_range(d, "rating", 1, 5)
+/// `min_criticality` in a query string: 1 to 5.
+pub fn criticality_param<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    query_in_range(d, "min_criticality", 1, 5)
 }
 
 #[cfg(test)]
