@@ -21,6 +21,18 @@ pub enum DetectionSource {
 }
 
 impl DetectionSource {
+    pub const ALL: [DetectionSource; 4] = [
+        Self::Sigma,
+        Self::Correlation,
+        Self::Indicator,
+        Self::Behaviour,
+    ];
+
+    /// The engine called `s` (as [`DetectionSource::as_str`] names it).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sigma => "sigma",
@@ -43,6 +55,15 @@ pub enum Level {
 }
 
 impl Level {
+    /// Lowest first.
+    pub const ALL: [Level; 5] = [
+        Self::Informational,
+        Self::Low,
+        Self::Medium,
+        Self::High,
+        Self::Critical,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Informational => "informational",
@@ -164,6 +185,20 @@ pub struct Detection {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for d in DetectionSource::ALL {
+            assert_eq!(DetectionSource::parse(d.as_str()), Some(d));
+            assert_eq!(json!(d), json!(d.as_str()));
+        }
+        assert_eq!(DetectionSource::parse("yara"), None);
+        for l in Level::ALL {
+            assert_eq!(Level::parse(l.as_str()), Some(l));
+            assert_eq!(json!(l), json!(l.as_str()));
+        }
+        assert!(Level::ALL.windows(2).all(|w| w[0] < w[1]), "lowest first");
+    }
 
     #[test]
     fn entities_come_from_ecs_fields() {

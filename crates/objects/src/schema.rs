@@ -24,15 +24,13 @@ pub fn lang() -> Object {
 
 /// An optional article language in a JSON body: `zh`, `en` or `null`.
 pub fn lang_or_null() -> Object {
-    let mut values: Vec<serde_json::Value> = steward_kb::LANGS
-        .iter()
-        .map(|l| serde_json::Value::String((*l).to_owned()))
-        .collect();
-    values.push(serde_json::Value::Null);
-    ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        .enum_values(Some(values))
-        .build()
+    let mut schema = lang();
+    schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    schema
+        .enum_values
+        .get_or_insert_with(Vec::new)
+        .push(serde_json::Value::Null);
+    schema
 }
 
 /// An article category: an incident category or a starter-set topic (`web_attack`, …).

@@ -49,11 +49,20 @@ pub struct Params {
 }
 
 fn level_schema() -> utoipa::openapi::Object {
-    steward_objects::schema::one_of(["informational", "low", "medium", "high", "critical"])
+    steward_objects::schema::one_of(Level::ALL.map(Level::as_str))
 }
 
 fn source_schema() -> utoipa::openapi::Object {
-    steward_objects::schema::one_of(["sigma", "correlation", "indicator", "behaviour"])
+    steward_objects::schema::one_of(DetectionSource::ALL.map(DetectionSource::as_str))
+}
+
+/// `a, b or c` for an error message.
+fn either(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 fn store(state: &Shared) -> Result<Arc<AlertStore>, ApiError> {
@@ -71,22 +80,20 @@ fn filter(p: &Params) -> Result<AlertFilter, ApiError> {
     let min_level = match &p.level {
         Some(l) => Some(Level::parse(l).ok_or_else(|| {
             ApiError::bad_request(format!(
-                "level {l:?}: use informational, low, medium, high or critical"
+                "level {l:?}: use {}",
+                either(&Level::ALL.map(Level::as_str))
             ))
         })?),
         None => None,
     };
     let source = match p.source.as_deref() {
         None => None,
-        Some("sigma") => Some(DetectionSource::Sigma),
-        Some("correlation") => Some(DetectionSource::Correlation),
-        Some("indicator") => Some(DetectionSource::Indicator),
-        Some("behaviour") => Some(DetectionSource::Behaviour),
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "source {other:?}: use sigma, correlation, indicator or behaviour"
-            )))
-        }
+        Some(s) => Some(DetectionSource::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "source {s:?}: use {}",
+                either(&DetectionSource::ALL.map(DetectionSource::as_str))
+            ))
+        })?),
     };
     let time = |s: &Option<String>| -> Result<_, ApiError> {
         s.as_deref()
@@ -159,5 +166,15 @@ pub async fn one(
             "not_found",
             format!("no alert {id}"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn either_lists_the_choices() {
+        assert_eq!(super::either(&["a", "b", "c"]), "a, b or c");
+        assert_eq!(super::either(&["a"]), "a");
+        assert_eq!(super::either(&[]), "");
     }
 }

@@ -74,7 +74,7 @@ async fn list(
     State(state): State<Shared>,
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> ApiResult<AuditPage> {
-    let limit = p.limit.unwrap_or(100).clamp(1, 1000) as usize;
+    let limit = p.limit.unwrap_or(100) as usize; // 1..=1000, checked when parsed
     let filter = steward_audit::ListFilter {
         before_seq: p.before_seq,
         action: p.action,
